@@ -1,0 +1,313 @@
+"""State shared by the checks of one validation run: the submission, metadata and built engines.
+
+Engines are built lazily and cached so that a check that is not requested costs nothing, and a
+model that fails to build is reported once with its reason.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import jsonpatch
+
+from . import formats
+from .engines.base import LikelihoodEngine
+from .inputs import ModelFile, Submission
+from .limits import ResourceLimits
+from .metadata import ValidationMetadata
+
+
+class ModelBuildError(Exception):
+    """The selected model cannot be built by the engine; the message says why."""
+
+
+@dataclass
+class PrimaryModel:
+    """The model reference points and expected outputs refer to: a document plus an optional patch."""
+
+    source: ModelFile
+    patch_label: str | None
+    document: Any
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.source.name + (f" + {self.patch_label}" if self.patch_label else "")
+
+
+@dataclass
+class PatchCandidate:
+    """One patch from a JSON-patch file or a pyhf patchset, with the workspace it targets."""
+
+    label: str
+    operations: list[Any]
+    container: ModelFile
+    base: ModelFile | None
+
+
+@dataclass
+class Context:
+    submission: Submission
+    metadata: ValidationMetadata
+    limits: ResourceLimits
+    progress: Callable[[str], None] = lambda message: None
+    _engines: dict[str, LikelihoodEngine | ModelBuildError] = field(default_factory=dict)
+    _primary: PrimaryModel | None | ModelBuildError = None
+    _primary_resolved: bool = False
+    _patch_candidates: list[PatchCandidate] | None = None
+    _pyhf_models: dict[tuple[str, bool], tuple[Any, list[float]]] = field(default_factory=dict)
+
+    def pyhf_model(self, key: str, spec: dict[str, Any], with_poi: bool) -> tuple[Any, list[float]]:
+        """Build once the pyhf model and data of a workspace whose schema was already checked.
+
+        Several checks and the facts need the same model; pyhf would re-validate the schema on
+        every construction, which dominates the cost for large workspaces.
+        """
+        import pyhf
+
+        cache_key = (key, with_poi)
+        if cache_key not in self._pyhf_models:
+            guard_pyhf_size(spec, self.limits)
+            workspace = pyhf.Workspace(spec, validate=False)
+            if with_poi:
+                model = workspace.model(measurement_name=self.metadata.selection.measurement, validate=False)
+            else:
+                model = workspace.model(poi_name=None, validate=False)
+            self._pyhf_models[cache_key] = (model, workspace.data(model))
+        return self._pyhf_models[cache_key]
+
+    def workspaces(self) -> list[ModelFile]:
+        return [document for document in self.submission.of_format(formats.PYHF_WORKSPACE) if not document.problems]
+
+    def patch_candidates(self) -> list[PatchCandidate]:
+        """Every patch with its base: same directory first, else the only workspace submitted."""
+        if self._patch_candidates is None:
+            self._patch_candidates = self._find_patch_candidates()
+        return self._patch_candidates
+
+    def _find_patch_candidates(self) -> list[PatchCandidate]:
+        candidates = []
+        for container in self.submission.of_format(formats.JSON_PATCH, formats.PYHF_PATCHSET):
+            if container.problems:
+                continue
+            base = self._base_workspace_for(container)
+            if container.format == formats.JSON_PATCH:
+                candidates.append(PatchCandidate(container.name, container.document, container, base))
+                continue
+            for patch in container.document.get("patches") or []:
+                name = (patch.get("metadata") or {}).get("name", "?")
+                candidates.append(PatchCandidate(f"{container.name}#{name}", patch.get("patch") or [], container, base))
+        return candidates
+
+    def _base_workspace_for(self, container: ModelFile) -> ModelFile | None:
+        workspaces = self.workspaces()
+        same_directory = [workspace for workspace in workspaces if workspace.directory == container.directory]
+        if len(same_directory) == 1:
+            return same_directory[0]
+        return workspaces[0] if len(workspaces) == 1 else None
+
+    def primary(self) -> PrimaryModel | None:
+        """Resolve (once) which model the reference points mean; raise ModelBuildError if unclear."""
+        if not self._primary_resolved:
+            self._primary_resolved = True
+            try:
+                self._primary = self._resolve_primary()
+            except ModelBuildError as exc:
+                self._primary = exc
+        if isinstance(self._primary, ModelBuildError):
+            raise self._primary
+        return self._primary
+
+    def _resolve_primary(self) -> PrimaryModel | None:
+        selection = self.metadata.selection
+        notes = []
+        if selection.model:
+            source = self.submission.find(selection.model)
+            if source is None:
+                raise ModelBuildError(f"metadata names model {selection.model!r}, which is not in the submission")
+        else:
+            candidates = sorted(
+                (d for d in self.submission.of_format(formats.PYHF_WORKSPACE, formats.HS3) if not d.problems),
+                key=lambda document: document.name,
+            )
+            if not candidates:
+                return None
+            source = candidates[0]
+            if len(candidates) > 1:
+                notes.append(f"{len(candidates)} models submitted and none selected in the metadata; using {source.name}")
+        if source.problems:
+            raise ModelBuildError(f"{source.name} failed integrity checks: {'; '.join(source.problems)}")
+        patch = self._selected_patch(source, selection.patch, notes)
+        if patch is None:
+            return PrimaryModel(source, None, source.document, notes)
+        try:
+            patched = apply_patch(source.document, patch.operations)
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, KeyError) as exc:
+            raise ModelBuildError(f"patch {patch.label} does not apply to {source.name}: {exc}") from exc
+        return PrimaryModel(source, patch.label, patched, notes)
+
+    def _selected_patch(self, source: ModelFile, wanted: str | None, notes: list[str]) -> PatchCandidate | None:
+        candidates = [candidate for candidate in self.patch_candidates() if candidate.base is source]
+        if wanted:
+            for candidate in candidates:
+                if candidate.label == wanted or candidate.label.endswith(("/" + wanted, "!" + wanted, "#" + wanted)):
+                    return candidate
+            raise ModelBuildError(f"metadata names patch {wanted!r}, which is not a patch of {source.name}")
+        if source.format != formats.PYHF_WORKSPACE or not candidates:
+            return None
+        measurement_pois = {m.get("config", {}).get("poi") for m in source.document.get("measurements") or []}
+        parameters = {
+            modifier.get("name")
+            for channel in source.document.get("channels") or []
+            for sample in channel.get("samples") or []
+            for modifier in sample.get("modifiers") or []
+        }
+        if measurement_pois & parameters:
+            return None
+        chosen = sorted(candidates, key=lambda candidate: candidate.label)[0]
+        notes.append(f"the background-only workspace has no POI and no patch was selected; using {chosen.label}")
+        return chosen
+
+    def engine(self, name: str) -> LikelihoodEngine:
+        """The primary model in the named engine ('pyhf', 'pyhs3' or 'root'), cached."""
+        if name not in self._engines:
+            try:
+                self._engines[name] = self._build_engine(name)
+            except ModelBuildError as exc:
+                self._engines[name] = exc
+            except MemoryError:
+                self._engines[name] = ModelBuildError(f"{name}: out of memory (limit {self.limits.memory_bytes} bytes)")
+            except Exception as exc:  # noqa: BLE001 - engines raise anything on hostile input
+                self._engines[name] = ModelBuildError(f"{name} cannot build the model: {type(exc).__name__}: {exc}")
+        built = self._engines[name]
+        if isinstance(built, ModelBuildError):
+            raise built
+        return built
+
+    def engine_names(self) -> list[str]:
+        """Engines able to read the primary model's format, the reference engine first."""
+        primary = self.primary()
+        if primary is None:
+            return []
+        if primary.source.format == formats.HS3:
+            names = ["pyhs3", "pyhf", "root"]
+        else:
+            names = ["pyhf"]
+        declared = self.metadata.engine
+        if declared in names:
+            names.remove(declared)
+            names.insert(0, declared)
+        return names
+
+    def reference_engine(self) -> LikelihoodEngine:
+        """The first engine that builds the model; HS3 falls back from pyhs3 to pyhf."""
+        reasons = []
+        for name in self.engine_names()[:2]:
+            if name == "root":
+                continue
+            try:
+                return self.engine(name)
+            except ModelBuildError as exc:
+                reasons.append(str(exc))
+        raise ModelBuildError("; ".join(reasons) or "no model to evaluate")
+
+    def _build_engine(self, name: str) -> LikelihoodEngine:
+        primary = self.primary()
+        if primary is None:
+            raise ModelBuildError("no workspace or HS3 model in the submission")
+        self.progress(f"building the {name} model of {primary.label}")
+        if name == "pyhf":
+            return self._build_pyhf(primary)
+        if primary.source.format != formats.HS3:
+            raise ModelBuildError(f"{name} reads HS3 only, the model is {primary.source.format}")
+        guard_hs3_size(primary.document, self.limits)
+        if name == "pyhs3":
+            from .engines.pyhs3 import Pyhs3Engine
+
+            return Pyhs3Engine(primary.document)
+        if name == "root":
+            from .engines.root import RootEngine
+
+            return RootEngine(primary.document)
+        raise ModelBuildError(f"unknown engine {name!r}")
+
+    def _build_pyhf(self, primary: PrimaryModel) -> LikelihoodEngine:
+        import pyhf
+
+        from .engines.pyhf import PyhfEngine
+
+        aliases: dict[str, str] = {}
+        spec = primary.document
+        if primary.source.format == formats.HS3:
+            from .engines.hs3_to_pyhf import UnsupportedHS3Error, hs3_to_pyhf
+
+            guard_hs3_size(spec, self.limits)
+            try:
+                spec, aliases = hs3_to_pyhf(spec)
+            except (UnsupportedHS3Error, KeyError, TypeError) as exc:
+                raise ModelBuildError(f"pyhf: the HS3 model cannot be translated: {exc}") from exc
+        if primary.patch_label or aliases:
+            pyhf.schema.validate(spec, "workspace.json")
+        model, data = self.pyhf_model(primary.label, spec, with_poi=True)
+        return PyhfEngine(model, data, aliases)
+
+
+def apply_patch(document: Any, operations: list[Any]) -> Any:
+    """Apply a JSON patch without deep-copying the whole (possibly large) document.
+
+    Only the containers on the patched paths are copied, so checking hundreds of patches against
+    a megabyte workspace stays cheap and never alters the original.
+    """
+    patched = copy.copy(document)
+    copied = {id(patched)}
+    for operation in operations:
+        for pointer in (operation.get("path"), operation.get("from")):
+            if isinstance(pointer, str):
+                patched = _copy_along(patched, pointer, copied)
+    return jsonpatch.apply_patch(patched, operations, in_place=True)
+
+
+def _copy_along(root: Any, pointer: str, copied: set[int]) -> Any:
+    node = root
+    for token in jsonpatch.JsonPointer(pointer).parts[:-1] if pointer else []:
+        key: Any = int(token) if isinstance(node, list) and token.isdigit() else token
+        try:
+            child = node[key]
+        except (KeyError, IndexError, TypeError):
+            return root
+        if not isinstance(child, (dict, list)):
+            return root
+        if id(child) not in copied:
+            child = copy.copy(child)
+            copied.add(id(child))
+            node[key] = child
+        node = child
+    return root
+
+
+def count_pyhf_bins(spec: dict[str, Any]) -> int:
+    return sum(
+        len(sample.get("data") or [])
+        for channel in spec.get("channels") or []
+        for sample in channel.get("samples") or []
+        if isinstance(sample, dict)
+    )
+
+
+def guard_pyhf_size(spec: dict[str, Any], limits: ResourceLimits) -> None:
+    bins = count_pyhf_bins(spec)
+    if bins > limits.max_bins:
+        raise ModelBuildError(f"{bins} sample bins, above the limit of {limits.max_bins}")
+
+
+def guard_hs3_size(document: dict[str, Any], limits: ResourceLimits) -> None:
+    """HS3 axes declare bin counts that engines allocate before reading any contents."""
+    bins = 0
+    for entry in (document.get("distributions") or []) + (document.get("data") or []):
+        for axis in entry.get("axes") or [] if isinstance(entry, dict) else []:
+            if isinstance(axis, dict) and isinstance(axis.get("nbins"), (int, float)):
+                bins += int(axis["nbins"])
+    if bins > limits.max_bins:
+        raise ModelBuildError(f"HS3 axes declare {bins} bins, above the limit of {limits.max_bins}")

@@ -1,0 +1,58 @@
+"""Format detection from magic bytes and document shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PYHF_WORKSPACE = "pyhf-workspace"
+PYHF_MODEL_SPEC = "pyhf-model-spec"
+PYHF_PATCHSET = "pyhf-patchset"
+JSON_PATCH = "json-patch"
+HS3 = "hs3"
+ROOT_FILE = "root"
+ARCHIVE = "archive"
+UNKNOWN_JSON = "unknown-json"
+UNKNOWN = "unknown"
+
+MODEL_FORMATS = {PYHF_WORKSPACE, PYHF_MODEL_SPEC, HS3}
+PATCH_FORMATS = {PYHF_PATCHSET, JSON_PATCH}
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGIC = b"PK\x03\x04"
+_ROOT_MAGIC = b"root"
+_BZIP2_MAGIC = b"BZh"
+_XZ_MAGIC = b"\xfd7zXZ\x00"
+
+
+def detect_container(head: bytes) -> str | None:
+    """Return ARCHIVE or ROOT_FILE from the first bytes, or None for (possibly) JSON text."""
+    if head.startswith(_ROOT_MAGIC):
+        return ROOT_FILE
+    if head.startswith((_GZIP_MAGIC, _ZIP_MAGIC, _BZIP2_MAGIC, _XZ_MAGIC)):
+        return ARCHIVE
+    if len(head) > 262 and head[257:262] == b"ustar":
+        return ARCHIVE
+    return None
+
+
+def looks_like_json(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
+
+
+def classify_json(document: Any) -> str:
+    """Name the model format of a parsed JSON document from its top-level keys."""
+    if isinstance(document, list):
+        is_patch = document and all(isinstance(op, dict) and "op" in op and "path" in op for op in document)
+        return JSON_PATCH if is_patch else UNKNOWN_JSON
+    if not isinstance(document, dict):
+        return UNKNOWN_JSON
+    keys = set(document)
+    if "distributions" in keys and ("metadata" in keys or "likelihoods" in keys):
+        return HS3
+    if "patches" in keys and "metadata" in keys:
+        return PYHF_PATCHSET
+    if "channels" in keys and ("observations" in keys or "measurements" in keys):
+        return PYHF_WORKSPACE
+    if "channels" in keys:
+        return PYHF_MODEL_SPEC
+    return UNKNOWN_JSON

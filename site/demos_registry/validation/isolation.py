@@ -1,0 +1,149 @@
+"""Run the validation worker in a separate, limited process and collect its events.
+
+The worker is a fresh interpreter (`subprocess`, no fork of the caller), so the caller's threads,
+open connections and memory are never shared with code that parses untrusted files. The worker
+limits its own CPU time and address space; the parent enforces the wall-clock limit and kills
+the whole process group when it runs out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .limits import ResourceLimits
+
+STDERR_TAIL_BYTES = 4000
+_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@dataclass
+class WorkerRun:
+    """What came back from one worker: its events, how it ended, and what it cost."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    finished: bool = False
+    failure: str | None = None
+    wall_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    peak_rss_bytes: int = 0
+    stderr_tail: str = ""
+
+
+def run_worker(
+    job: dict[str, Any], limits: ResourceLimits, on_event: Callable[[dict[str, Any]], None] | None = None
+) -> WorkerRun:
+    run = WorkerRun()
+    started = time.monotonic()
+    deadline = started + limits.wall_seconds
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "demos_registry.validation.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=_worker_environment(),
+            start_new_session=True,
+            close_fds=True,
+        )
+        process.stdin.write(json.dumps({**job, "limits": limits.to_dict()}).encode())
+        process.stdin.close()
+        timed_out = _read_events(process, deadline, run, on_event)
+        if timed_out:
+            _kill_group(process)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        process.stdout.close()
+        stderr.seek(max(0, stderr.seek(0, os.SEEK_END) - STDERR_TAIL_BYTES))
+        run.stderr_tail = stderr.read().decode(errors="replace")
+    run.wall_seconds = time.monotonic() - started
+    run.cpu_seconds = usage.ru_utime + usage.ru_stime
+    run.peak_rss_bytes = usage.ru_maxrss * 1024
+    run.finished = any(event.get("event") == "done" for event in run.events)
+    if timed_out:
+        run.failure = f"exceeded the wall-clock limit of {limits.wall_seconds:g} s and was killed"
+    elif not run.finished:
+        run.failure = _describe_exit(process.returncode, limits, run.stderr_tail)
+    return run
+
+
+def _worker_environment() -> dict[str, str]:
+    """The caller's environment, with the package importable and threads and GUIs kept off."""
+    environment = dict(os.environ)
+    python_path = environment.get("PYTHONPATH", "")
+    environment["PYTHONPATH"] = _PACKAGE_ROOT + (os.pathsep + python_path if python_path else "")
+    environment.update(
+        MPLBACKEND="Agg",
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+        PYTHONWARNINGS="ignore",
+        PYTHONUNBUFFERED="1",
+    )
+    return environment
+
+
+def _read_events(
+    process: subprocess.Popen, deadline: float, run: WorkerRun, on_event: Callable[[dict[str, Any]], None] | None
+) -> bool:
+    """Read JSON lines until EOF; True if the deadline passed first."""
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    buffer = b""
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return True
+            if not selector.select(timeout=remaining):
+                continue
+            chunk = os.read(process.stdout.fileno(), 65536)
+            if not chunk:
+                return False
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                if not line.strip():
+                    continue
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                run.events.append(event)
+                if on_event is not None:
+                    on_event(event)
+    finally:
+        selector.close()
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _describe_exit(returncode: int, limits: ResourceLimits, stderr_tail: str) -> str:
+    if returncode < 0:
+        number = -returncode
+        if number == signal.SIGXCPU:
+            return f"exceeded the CPU time limit of {limits.cpu_seconds} s"
+        if number == signal.SIGKILL:
+            return f"was killed (CPU limit {limits.cpu_seconds} s or memory limit {limits.memory_bytes} bytes)"
+        if number == signal.SIGABRT:
+            return f"aborted, most likely out of memory (limit {limits.memory_bytes} bytes)"
+        if number == signal.SIGSEGV:
+            return "an engine crashed (segmentation fault)"
+        return f"was ended by signal {signal.Signals(number).name}"
+    last_line = stderr_tail.strip().splitlines()[-1] if stderr_tail.strip() else "no message"
+    if "MemoryError" in stderr_tail:
+        return f"ran out of memory (limit {limits.memory_bytes} bytes): {last_line}"
+    return f"exited with code {returncode}: {last_line}"

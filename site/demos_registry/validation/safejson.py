@@ -1,0 +1,51 @@
+"""Bounded JSON parsing: size and nesting are checked before `json.loads` sees the text."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_OPENERS = np.frombuffer(b"[{", dtype=np.uint8)
+_CLOSERS = np.frombuffer(b"]}", dtype=np.uint8)
+
+
+class UnsafeJSONError(ValueError):
+    """The text is not JSON we are willing to parse (too big, too deep, not JSON at all)."""
+
+
+@dataclass
+class ParsedJSON:
+    document: Any
+    non_finite_numbers: int
+
+
+def nesting_depth(raw: bytes) -> int:
+    """Maximum bracket depth outside string literals, computed without recursion."""
+    structural = np.frombuffer(_JSON_STRING.sub(b'""', raw), dtype=np.uint8)
+    steps = np.isin(structural, _OPENERS).astype(np.int32) - np.isin(structural, _CLOSERS)
+    return int(np.cumsum(steps).max(initial=0))
+
+
+def parse_json(raw: bytes, max_bytes: int, max_depth: int) -> ParsedJSON:
+    if len(raw) > max_bytes:
+        raise UnsafeJSONError(f"{len(raw)} bytes exceeds the limit of {max_bytes} bytes")
+    depth = nesting_depth(raw)
+    if depth > max_depth:
+        raise UnsafeJSONError(f"nesting depth {depth} exceeds the limit of {max_depth}")
+    non_finite = 0
+
+    def count_non_finite(literal: str) -> float:
+        nonlocal non_finite
+        non_finite += 1
+        return float(literal.replace("Infinity", "inf"))
+
+    try:
+        document = json.loads(raw, parse_constant=count_non_finite)
+    except (ValueError, RecursionError) as exc:
+        raise UnsafeJSONError(f"not valid JSON: {exc}") from exc
+    return ParsedJSON(document=document, non_finite_numbers=non_finite)

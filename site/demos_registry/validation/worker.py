@@ -1,0 +1,63 @@
+"""Entry point of the sandboxed validation process: `python -m demos_registry.validation.worker`.
+
+Reads one job (JSON) on stdin, limits itself before touching any submitted file, and writes
+events as JSON lines on the stdout it was given; whatever the engines print goes to stderr.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import socket
+import sys
+from typing import Any
+
+CLONE_NEWNET = 0x40000000
+
+
+def apply_resource_limits(limits: dict[str, Any]) -> None:
+    cpu = int(limits["cpu_seconds"])
+    memory = int(limits["memory_bytes"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def isolate_network() -> str:
+    """A private network namespace if the kernel lets us, and in any case no sockets from Python."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    isolation = "namespace" if libc.unshare(CLONE_NEWNET) == 0 else "socket-guard"
+
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise PermissionError("network access is disabled during model validation")
+
+    socket.socket.connect = refuse
+    socket.socket.connect_ex = refuse
+    socket.create_connection = refuse
+    return isolation
+
+
+def main() -> None:
+    events = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    job = json.load(sys.stdin)
+    apply_resource_limits(job["limits"])
+    network = isolate_network()
+
+    from .pipeline import run_pipeline
+    from .report import json_safe
+
+    def emit(event: dict[str, Any]) -> None:
+        events.write(json.dumps(json_safe(event)) + "\n")
+
+    emit({"event": "sandbox", "network": network})
+    run_pipeline(job, emit)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    emit({"event": "done", "cpu_seconds": usage.ru_utime + usage.ru_stime})
+    events.close()
+
+
+if __name__ == "__main__":
+    main()
