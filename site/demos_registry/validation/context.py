@@ -287,27 +287,13 @@ def _copy_along(root: Any, pointer: str, copied: set[int]) -> Any:
     return root
 
 
-def count_pyhf_bins(spec: dict[str, Any]) -> int:
-    return sum(
-        len(sample.get("data") or [])
-        for channel in spec.get("channels") or []
-        for sample in channel.get("samples") or []
-        if isinstance(sample, dict)
-    )
-
-
 def guard_pyhf_size(spec: dict[str, Any], limits: ResourceLimits) -> None:
-    bins = count_pyhf_bins(spec)
+    bins = formats.count_pyhf_bins(spec)
     if bins > limits.max_bins:
         raise ModelBuildError(f"{bins} sample bins, above the limit of {limits.max_bins}")
 
 
 def guard_hs3_size(document: dict[str, Any], limits: ResourceLimits) -> None:
-    """HS3 axes declare bin counts that engines allocate before reading any contents."""
-    bins = 0
-    for entry in (document.get("distributions") or []) + (document.get("data") or []):
-        for axis in entry.get("axes") or [] if isinstance(entry, dict) else []:
-            if isinstance(axis, dict) and isinstance(axis.get("nbins"), (int, float)):
-                bins += int(axis["nbins"])
+    bins = formats.count_hs3_bins(document)
     if bins > limits.max_bins:
         raise ModelBuildError(f"HS3 axes declare {bins} bins, above the limit of {limits.max_bins}")

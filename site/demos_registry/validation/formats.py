@@ -56,3 +56,35 @@ def classify_json(document: Any) -> str:
     if "channels" in keys:
         return PYHF_MODEL_SPEC
     return UNKNOWN_JSON
+
+
+def count_pyhf_bins(spec: dict[str, Any]) -> int:
+    return sum(
+        len(sample.get("data") or [])
+        for channel in spec.get("channels") or []
+        if isinstance(channel, dict)
+        for sample in channel.get("samples") or []
+        if isinstance(sample, dict) and isinstance(sample.get("data"), list)
+    )
+
+
+def count_hs3_bins(document: dict[str, Any]) -> int:
+    """HS3 axes declare bin counts that engines allocate before reading any contents."""
+    bins = 0
+    for entry in (document.get("distributions") or []) + (document.get("data") or []):
+        for axis in (entry.get("axes") or []) if isinstance(entry, dict) else []:
+            if isinstance(axis, dict) and isinstance(axis.get("nbins"), (int, float)):
+                bins += int(axis["nbins"])
+    return bins
+
+
+def declared_bins(document: Any, kind: str) -> int:
+    """Bins a model document asks engines to allocate, checked before any engine sees it."""
+    try:
+        if kind in (PYHF_WORKSPACE, PYHF_MODEL_SPEC):
+            return count_pyhf_bins(document)
+        if kind == HS3:
+            return count_hs3_bins(document)
+    except (TypeError, AttributeError):
+        return 0
+    return 0

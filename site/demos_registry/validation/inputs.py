@@ -154,6 +154,9 @@ def _describe(name: str, raw: bytes, limits: ResourceLimits, archive: str | None
         entry.problems.append(
             f"{parsed.non_finite_numbers} non-finite numbers (NaN/Infinity), which JSON does not allow"
         )
+    bins = formats.declared_bins(parsed.document, entry.format)
+    if bins > limits.max_bins:
+        entry.problems.append(f"declares {bins} bins, above the limit of {limits.max_bins}")
     if entry.format == formats.UNKNOWN_JSON:
         entry.notes.append("JSON document of no known model format; not evaluated")
     return entry

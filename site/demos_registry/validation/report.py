@@ -89,7 +89,7 @@ class ValidationReport:
         return next((check for check in self.checks if check.id == check_id), None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        return json_safe({
             "status": self.status.value,
             "error": self.error,
             "convention": self.convention,
@@ -100,7 +100,7 @@ class ValidationReport:
             "plots": self.plots,
             "timings": self.timings,
             "limits": self.limits,
-        }
+        })
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=str)

@@ -12,6 +12,7 @@ import numpy as np
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _OPENERS = np.frombuffer(b"[{", dtype=np.uint8)
 _CLOSERS = np.frombuffer(b"]}", dtype=np.uint8)
+_DEPTH_CHUNK = 8 * 1024 * 1024
 
 
 class UnsafeJSONError(ValueError):
@@ -25,10 +26,17 @@ class ParsedJSON:
 
 
 def nesting_depth(raw: bytes) -> int:
-    """Maximum bracket depth outside string literals, computed without recursion."""
-    structural = np.frombuffer(_JSON_STRING.sub(b'""', raw), dtype=np.uint8)
-    steps = np.isin(structural, _OPENERS).astype(np.int32) - np.isin(structural, _CLOSERS)
-    return int(np.cumsum(steps).max(initial=0))
+    """Maximum bracket depth outside string literals, without recursion and in bounded memory."""
+    structural = _JSON_STRING.sub(b'""', raw)
+    depth = deepest = 0
+    for start in range(0, len(structural), _DEPTH_CHUNK):
+        chunk = np.frombuffer(structural, dtype=np.uint8, count=min(_DEPTH_CHUNK, len(structural) - start), offset=start)
+        steps = np.isin(chunk, _OPENERS).astype(np.int32) - np.isin(chunk, _CLOSERS)
+        running = np.cumsum(steps) + depth
+        if running.size:
+            deepest = max(deepest, int(running.max()))
+            depth = int(running[-1])
+    return deepest
 
 
 def parse_json(raw: bytes, max_bytes: int, max_depth: int) -> ParsedJSON:

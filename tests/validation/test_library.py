@@ -1,0 +1,126 @@
+"""The library's own parts, in-process: formats, bounded JSON, patches, HS3 translation, report."""
+
+import ast
+import copy
+import json
+from pathlib import Path
+
+import pyhf
+import pytest
+
+from demos_registry.validation import CheckResult, CheckStatus, OverallStatus, ValidationReport, validate_for_task
+from demos_registry.validation import formats
+from demos_registry.validation.context import apply_patch
+from demos_registry.validation.engines.hs3_to_pyhf import UnsupportedHS3Error, hs3_to_pyhf
+from demos_registry.validation.engines.pyhf import PyhfEngine
+from demos_registry.validation.safejson import UnsafeJSONError, nesting_depth, parse_json
+from validation_helpers import HS3_OBSERVED, simple_correlated, simple_uncorrelated
+
+PACKAGE = Path(__file__).resolve().parents[2] / "site" / "demos_registry" / "validation"
+
+
+def test_library_imports_no_web_or_database_framework():
+    forbidden = {"flask", "invenio", "sqlalchemy", "celery", "werkzeug"}
+    for source in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] not in forbidden, f"{source.name} imports {name}"
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ({"channels": [], "observations": [], "measurements": []}, formats.PYHF_WORKSPACE),
+        ({"channels": []}, formats.PYHF_MODEL_SPEC),
+        ({"metadata": {}, "patches": []}, formats.PYHF_PATCHSET),
+        ([{"op": "add", "path": "/a", "value": 1}], formats.JSON_PATCH),
+        ({"distributions": [], "metadata": {"hs3_version": "0.2"}}, formats.HS3),
+        ({"something": 1}, formats.UNKNOWN_JSON),
+    ],
+)
+def test_json_formats_are_told_apart(document, expected):
+    assert formats.classify_json(document) == expected
+
+
+def test_containers_are_recognised_by_magic_bytes():
+    assert formats.detect_container(b"root\x00\x00") == formats.ROOT_FILE
+    assert formats.detect_container(b"\x1f\x8b\x08") == formats.ARCHIVE
+    assert formats.detect_container(b"PK\x03\x04") == formats.ARCHIVE
+    assert formats.detect_container(b'{"channels": []}') is None
+
+
+def test_nesting_depth_ignores_brackets_inside_strings():
+    assert nesting_depth(b'{"a": "[[[[[[", "b": [[1]]}') == 3
+    assert nesting_depth(b'["\\"[["]') == 1
+
+
+def test_parse_json_enforces_size_and_depth_and_counts_nan():
+    with pytest.raises(UnsafeJSONError, match="exceeds the limit of 10 bytes"):
+        parse_json(b"[" + b"1," * 20 + b"1]", max_bytes=10, max_depth=64)
+    with pytest.raises(UnsafeJSONError, match="nesting depth 65"):
+        parse_json(b"[" * 65 + b"]" * 65, max_bytes=1000, max_depth=64)
+    assert parse_json(b"[NaN, Infinity, 1]", max_bytes=100, max_depth=4).non_finite_numbers == 2
+
+
+def test_apply_patch_leaves_the_original_untouched():
+    original = {"channels": [{"name": "a", "samples": [{"name": "s"}]}], "other": {"big": [1, 2, 3]}}
+    snapshot = copy.deepcopy(original)
+    patched = apply_patch(original, [{"op": "add", "path": "/channels/0/samples/0", "value": {"name": "new"}}])
+    assert original == snapshot
+    assert [sample["name"] for sample in patched["channels"][0]["samples"]] == ["new", "s"]
+    assert patched["other"] is original["other"]
+
+
+def test_hs3_translation_matches_the_pyhf_twins(models_dir):
+    uncorrelated_names = {"uncorr_bkguncrt[0]": "uncorr_bkguncrt_0", "uncorr_bkguncrt[1]": "uncorr_bkguncrt_1"}
+    correlated_names = {"correlated_bkg_uncertainty": "alpha_correlated_bkg_uncertainty"}
+    cases = [
+        ("simplemodel_uncorrelated-background_hs3.json", simple_uncorrelated(), uncorrelated_names, {"mu": 1.3, "uncorr_bkguncrt_1": 1.2}),
+        ("simplemodel_correlated-background_hs3.json", simple_correlated(), correlated_names, {"mu": 0.7, "alpha_correlated_bkg_uncertainty": 0.4}),
+    ]
+    for name, twin, twin_names, point in cases:
+        spec, aliases = hs3_to_pyhf(json.loads((models_dir / "hs3" / name).read_text()))
+        workspace = pyhf.Workspace(spec)
+        model = workspace.model()
+        translated = PyhfEngine(model, workspace.data(model), aliases)
+        twin_engine = PyhfEngine(twin, HS3_OBSERVED + twin.config.auxdata, twin_names)
+        assert translated.twice_nll(point) == pytest.approx(twin_engine.twice_nll(point), rel=1e-12)
+
+
+def test_hs3_translation_refuses_what_pyhf_cannot_express():
+    document = {
+        "analyses": [{"name": "a", "likelihood": "l"}],
+        "likelihoods": [{"name": "l", "distributions": ["d"], "data": ["x"]}],
+        "distributions": [{"name": "d", "type": "gaussian_dist"}],
+    }
+    with pytest.raises(UnsupportedHS3Error, match="not a histfactory_dist"):
+        hs3_to_pyhf(document)
+
+
+def test_report_status_rules_and_serialisation():
+    report = ValidationReport(
+        checks=[
+            CheckResult("integrity", CheckStatus.PASSED, "ok", {"value": float("nan")}),
+            CheckResult("reference_points", CheckStatus.WARNING, "none declared"),
+        ]
+    )
+    assert report.status == OverallStatus.NEEDS_REVIEW
+    report.checks.append(CheckResult("schema", CheckStatus.FAILED, "bad"))
+    assert report.status == OverallStatus.FAILED
+    assert ValidationReport(error="worker did not start").status == OverallStatus.ERROR
+    round_trip = ValidationReport.from_dict(json.loads(report.to_json()))
+    assert round_trip.status == OverallStatus.FAILED
+    assert "| schema | failed | bad |" in report.to_markdown()
+
+
+def test_task_entry_point_returns_plain_values(models_dir, tmp_path):
+    report, plots = validate_for_task([str(models_dir / "pyhf" / "2-bin_1-channel.json")], None, str(tmp_path))
+    json.dumps(report, allow_nan=False)
+    assert report["status"] == "needs_review"
+    assert plots and all(Path(path).is_file() for path in plots)

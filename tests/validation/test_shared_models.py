@@ -1,0 +1,155 @@
+"""Every public model in shared/models: good ones pass, each bad one fails the right check."""
+
+import json
+
+import pytest
+from validation_helpers import sha256_of
+
+from demos_registry.validation import CheckStatus, OverallStatus, validate
+
+
+def statuses(report):
+    return {check.id: check.status for check in report.checks}
+
+
+def test_pyhf_workspace_with_reference_points_and_checksum_passes(models_dir, pyhf_reference_points):
+    path = models_dir / "pyhf" / "2-bin_1-channel.json"
+    metadata = {
+        "checksums": {path.name: sha256_of(path)},
+        "reference_points": pyhf_reference_points(path, [{"mu": 1.0}, {"mu": 0.0, "uncorr_bkguncrt": [1.1, 0.9]}]),
+    }
+    report = validate([str(path)], metadata)
+    assert report.status == OverallStatus.PASSED, report.to_markdown()
+    assert statuses(report)["reference_points"] == CheckStatus.PASSED
+    facts = report.facts[0]
+    assert facts["format"] == "pyhf-workspace"
+    assert (facts["n_channels"], facts["n_bins"], facts["pois"]) == (1, 2, ["mu"])
+    assert {p["name"] for p in facts["parameters"]} == {"mu", "uncorr_bkguncrt[0]", "uncorr_bkguncrt[1]"}
+    assert report.engines["pyhf"] == "0.7.6"
+
+
+def test_background_workspace_with_patchset_passes(models_dir, pyhf_reference_points):
+    workspace = models_dir / "pyhf" / "example_bkgonly.json"
+    patchset = models_dir / "pyhf" / "example_patchset.json"
+    metadata = {
+        "checksums": {workspace.name: sha256_of(workspace), patchset.name: sha256_of(patchset)},
+        "model": {"workspace": workspace.name},
+        "reference_points": pyhf_reference_points(workspace, [{"SigXsecOverSM": 1.0}, {"SigXsecOverSM": 0.3}]),
+    }
+    report = validate([str(workspace), str(patchset)], metadata)
+    assert report.status == OverallStatus.PASSED, report.to_markdown()
+    patches = report.check("patches")
+    assert patches.status == CheckStatus.PASSED
+    assert patches.details["digests"] == {patchset.name: f"matches {workspace.name}"}
+
+
+BAD_FILES = [
+    ("model_duplicate_channels.json", "schema", "channel name 'singlechannel' appears 2 times"),
+    ("model_duplicate_samples.json", "schema", "sample 'signal' appears 2 times"),
+    ("model_duplicate_modifiers.json", "schema", "normfactor modifier 'mu' appears 2 times"),
+    ("patchset_bad_invalid_digests.json", "schema", "$.metadata.digests"),
+    ("poiless.json", "schema", "has no parameter of interest"),
+]
+
+
+@pytest.mark.parametrize(("name", "check_id", "reason"), BAD_FILES)
+def test_bad_file_fails_the_right_check(models_dir, name, check_id, reason):
+    report = validate([str(models_dir / "bad" / name)])
+    assert report.status == OverallStatus.FAILED
+    failed = [check for check in report.checks if check.status == CheckStatus.FAILED]
+    assert [check.id for check in failed] == [check_id], report.to_markdown()
+    assert reason in failed[0].reason
+
+
+def test_histosys_patch_of_the_wrong_shape_fails_against_its_workspace(models_dir):
+    patch = models_dir / "bad" / "bad_histosys_modifier_patch.json"
+    report = validate([str(models_dir / "pyhf" / "2-bin_1-channel.json"), str(patch)])
+    assert report.status == OverallStatus.FAILED
+    assert report.check("patches").status == CheckStatus.FAILED
+    assert "histosys 'histosys_bad' hi_data has 3 bins, the sample 2" in report.check("patches").reason
+
+
+def test_patch_without_workspace_needs_review(models_dir):
+    report = validate([str(models_dir / "bad" / "bad_histosys_modifier_patch.json")])
+    assert report.status == OverallStatus.NEEDS_REVIEW
+    assert "without a workspace" in report.check("patches").reason
+
+
+@pytest.mark.parametrize("name", ["simplemodel_uncorrelated-background_hs3.json", "simplemodel_correlated-background_gauss_hs3.json"])
+def test_hs3_files_reproduce_their_pyhf_twins_in_pyhs3_and_pyhf(models_dir, hs3_reference_points, name):
+    path = models_dir / "hs3" / name
+    points = hs3_reference_points["uncorrelated" if "uncorrelated" in name else "correlated"]
+    metadata = {"checksums": {name: sha256_of(path)}, "reference_points": points}
+    report = validate([str(path)], metadata)
+    references = report.check("reference_points")
+    assert references.status == CheckStatus.PASSED, report.to_markdown()
+    assert references.details["engine"].startswith("pyhs3")
+    for point in references.details["points"]:
+        assert abs(point["measured"] - point["expected"]) < 1e-9
+    cross = report.check("cross_engine")
+    assert set(cross.details["engines"]) == {"pyhs3", "pyhf", "root"}
+    for row in cross.details["points"]:
+        deltas = row["delta_twice_nll"]
+        assert abs(deltas["pyhs3"] - deltas["pyhf"]) < 1e-9
+    assert report.check("schema").status == CheckStatus.PASSED
+    assert report.facts[0]["pois"] == ["mu"]
+
+
+def test_gauss_hs3_file_passes_all_three_engines(models_dir, hs3_reference_points):
+    path = models_dir / "hs3" / "simplemodel_correlated-background_gauss_hs3.json"
+    report = validate([str(path)], {"checksums": {path.name: sha256_of(path)}, "reference_points": hs3_reference_points["correlated"]})
+    assert report.status == OverallStatus.PASSED, report.to_markdown()
+    assert report.check("cross_engine").status == CheckStatus.PASSED
+
+
+def test_root_reading_of_shapesys_differs_and_is_reported_not_hidden(models_dir, hs3_reference_points):
+    """ROOT 6.40 reads HS3 shapesys `vals` as relative uncertainties, pyhf/pyhs3 as absolute."""
+    path = models_dir / "hs3" / "simplemodel_uncorrelated-background_hs3.json"
+    report = validate([str(path)], {"reference_points": hs3_reference_points["uncorrelated"]})
+    cross = report.check("cross_engine")
+    assert cross.status == CheckStatus.WARNING
+    assert "root −2Δ ln L =" in cross.reason
+    assert cross.details["disagreements"]
+    assert report.status == OverallStatus.NEEDS_REVIEW
+
+
+def test_original_correlated_hs3_export_gets_a_reasoned_result(models_dir, hs3_reference_points):
+    path = models_dir / "hs3" / "simplemodel_correlated-background_hs3.json"
+    report = validate([str(path)], {"reference_points": hs3_reference_points["correlated"]})
+    assert report.error is None
+    assert report.status == OverallStatus.NEEDS_REVIEW
+    schema = report.check("schema")
+    assert schema.status == CheckStatus.WARNING
+    assert schema.details["warnings"][0]["path"] == "$.distributions[0].samples[1].modifiers[1].constraint"
+    assert "pyhs3 0.4.2" in schema.reason
+    references = report.check("reference_points")
+    assert references.status == CheckStatus.PASSED
+    assert references.details["engine"].startswith("pyhf")
+    cross = report.check("cross_engine")
+    assert cross.status == CheckStatus.PASSED
+    assert "pyhs3" in cross.details["unavailable"]
+    assert set(cross.details["engines"]) == {"pyhf", "root"}
+
+
+def test_atlas_sbottom_archive_validates(atlas_archive, atlas_metadata):
+    report = validate([str(atlas_archive)], atlas_metadata)
+    assert report.status == OverallStatus.PASSED, report.to_markdown()
+    checks = statuses(report)
+    assert checks["checksums"] == checks["reference_points"] == checks["patches"] == CheckStatus.PASSED
+    patches = report.check("patches")
+    assert patches.details["patches"] >= 600 and not patches.details["failures"]
+    selected = next(facts for facts in report.facts if "+" in facts["model"])
+    assert selected["pois"] == ["mu_SIG"]
+    assert selected["n_parameters"] > 50
+    json.dumps(report.to_dict(), allow_nan=False)
+
+
+def test_root_file_is_recognised_and_reported_unsupported(tmp_path):
+    path = tmp_path / "model.root"
+    path.write_bytes(b"root\x00\x00\xf4\x1e" + bytes(200))
+    report = validate([str(path)])
+    integrity = report.check("integrity")
+    assert integrity.status == CheckStatus.WARNING
+    assert "ROOT file" in integrity.reason and "not evaluated" in integrity.reason
+    assert report.files[0]["format"] == "root"
+    assert report.status == OverallStatus.NEEDS_REVIEW
