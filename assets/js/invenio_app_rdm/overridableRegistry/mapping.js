@@ -1,0 +1,2 @@
+// Components of InvenioRDM's React apps that the registry overrides.
+export const overriddenComponents = {};

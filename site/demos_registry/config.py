@@ -1,0 +1,155 @@
+"""DEMOS Model Registry configuration.
+
+Loaded through the ``invenio_config.module`` entry point *after* invenio-app-rdm's
+defaults and *before* ``invenio.cfg`` and the ``INVENIO_*`` environment variables,
+so every value here can be overridden per deployment without editing code.
+
+The service addresses are derived from a handful of environment variables
+(``INVENIO_DATABASE_URL``, ``INVENIO_REDIS_URL``, ``INVENIO_BROKER_URL``,
+``INVENIO_SITE_HOSTNAME``) so that ``scripts/run`` and docker-compose only need
+to set those (plus ``INVENIO_SEARCH_HOSTS``); each derived setting keeps its own
+``INVENIO_<NAME>`` override as well.
+"""
+
+import os
+from datetime import datetime
+
+from invenio_app_rdm import __version__ as invenio_app_rdm_version
+from invenio_i18n import lazy_gettext as _
+
+from . import __version__
+from .search.facets import embedded_search_facets
+
+
+def _env(name, default):
+    """Read an ``INVENIO_<name>`` environment variable."""
+    return os.environ.get(f"INVENIO_{name}", default)
+
+
+def _redis_db(number):
+    """URL of one logical Redis database on the configured Redis server."""
+    return f"{REDIS_URL.rstrip('/')}/{number}"
+
+
+# Services
+# ========
+SITE_HOSTNAME = _env("SITE_HOSTNAME", "127.0.0.1:5000")
+SITE_UI_URL = f"https://{SITE_HOSTNAME}"
+SITE_API_URL = f"https://{SITE_HOSTNAME}/api"
+TRUSTED_HOSTS = ["127.0.0.1", "localhost", "0.0.0.0", SITE_HOSTNAME.split(":")[0]]
+
+SQLALCHEMY_DATABASE_URI = _env(
+    "DATABASE_URL", "postgresql+psycopg2://demos:demos@localhost:5432/demos"
+)
+SQLALCHEMY_ENGINE_OPTIONS = {
+    # A dropped connection (database restart, idle timeout) is replaced instead
+    # of failing the next request.
+    "pool_pre_ping": True,
+    "pool_recycle": 3600,
+}
+
+REDIS_URL = _env("REDIS_URL", "redis://localhost:6379")
+CACHE_TYPE = "RedisCache"  # not "redis": the CLI would hide its db/index groups
+CACHE_REDIS_URL = _redis_db(0)
+ACCOUNTS_SESSION_REDIS_URL = _redis_db(1)
+CELERY_RESULT_BACKEND = _redis_db(2)
+RATELIMIT_STORAGE_URI = _redis_db(3)
+COMMUNITIES_IDENTITIES_CACHE_REDIS_URL = _redis_db(4)
+IIIF_CACHE_REDIS_URL = _redis_db(0)
+
+BROKER_URL = _env("BROKER_URL", _redis_db(5))
+CELERY_BROKER_URL = BROKER_URL
+QUEUES_BROKER_URL = BROKER_URL
+
+SEARCH_HOSTS = [{"host": "localhost", "port": 9200}]
+SEARCH_INDEX_PREFIX = "demos-"
+DEMOS_EMBEDDED_SEARCH = _env("DEMOS_EMBEDDED_SEARCH", "False") == "True"
+if DEMOS_EMBEDDED_SEARCH:
+    RDM_FACETS = embedded_search_facets()
+
+# Security
+# ========
+SECRET_KEY = "CHANGE_ME"
+APP_DEFAULT_SECURE_HEADERS = {
+    "content_security_policy": {
+        "default-src": ["'self'", "data:", "'unsafe-inline'", "blob:"],
+        "script-src": ["'self'", "blob:", "'wasm-unsafe-eval'"],
+    },
+    "content_security_policy_report_only": False,
+    "content_security_policy_report_uri": None,
+    "force_file_save": False,
+    "force_https": True,
+    "force_https_permanent": False,
+    "frame_options": "sameorigin",
+    "frame_options_allow_from": None,
+    "session_cookie_http_only": True,
+    "session_cookie_secure": True,
+    "strict_transport_security": True,
+    "strict_transport_security_include_subdomains": True,
+    "strict_transport_security_max_age": 31556926,
+    "strict_transport_security_preload": False,
+}
+
+ACCOUNTS_LOCAL_LOGIN_ENABLED = True
+SECURITY_REGISTERABLE = True
+SECURITY_RECOVERABLE = True
+SECURITY_CHANGEABLE = True
+SECURITY_CONFIRMABLE = True
+SECURITY_LOGIN_WITHOUT_CONFIRMATION = False
+USERPROFILES_READ_ONLY = False
+OAUTHCLIENT_REMOTE_APPS = {}
+
+# Mail goes to the log unless a real SMTP server is configured.
+MAIL_SUPPRESS_SEND = True
+
+# Theme and deposit form
+# ======================
+THEME_SITENAME = _("DEMOS Model Registry")
+THEME_FRONTPAGE_TITLE = _("DEMOS Model Registry")
+THEME_FRONTPAGE_SUBTITLE = _(
+    "Publish, find, cite and trust statistical models of physics results."
+)
+THEME_LOGO = "images/demos-logo.svg"
+BABEL_DEFAULT_LOCALE = "en"
+BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+I18N_LANGUAGES = [("de", _("German"))]
+
+APP_RDM_ADMIN_EMAIL_RECIPIENT = "admin@demos.local"
+APP_RDM_DEPOSIT_FORM_DEFAULTS = {
+    "publication_date": lambda: datetime.now().strftime("%Y-%m-%d"),
+    "rights": [
+        {
+            "id": "cc-by-4.0",
+            "title": "Creative Commons Attribution 4.0 International",
+            "description": (
+                "The Creative Commons Attribution license allows re-distribution "
+                "and re-use of a licensed work on the condition that the creator "
+                "is appropriately credited."
+            ),
+            "link": "https://creativecommons.org/licenses/by/4.0/legalcode",
+        }
+    ],
+    "publisher": "DEMOS Model Registry",
+}
+APP_RDM_DEPOSIT_FORM_AUTOCOMPLETE_NAMES = "search"
+
+# OAI-PMH
+# =======
+OAISERVER_ID_PREFIX = "demos.registry"
+OAISERVER_ADMIN_EMAILS = [APP_RDM_ADMIN_EMAIL_RECIPIENT]
+
+# DataCite (disabled until configured)
+# ========
+DATACITE_ENABLED = False
+DATACITE_USERNAME = ""
+DATACITE_PASSWORD = ""
+DATACITE_PREFIX = ""
+DATACITE_TEST_MODE = True
+DATACITE_DATACENTER_SYMBOL = ""
+
+ADMINISTRATION_DISPLAY_VERSIONS = [
+    ("invenio-app-rdm", f"v{invenio_app_rdm_version}"),
+    ("demos-registry", f"v{__version__}"),
+]
+
+STATS_EVENTS_UTC_DATETIME_ENABLED = True

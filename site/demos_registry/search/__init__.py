@@ -1,0 +1,1 @@
+"""Search configuration of the registry: facets and their embedded-search variants."""

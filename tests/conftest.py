@@ -1,0 +1,170 @@
+"""Fixtures of the registry's test suite: a real instance, not a mock.
+
+The suite runs against a real PostgreSQL database (``demos_test``, emptied at the
+start of each session), a real search server (osmem-server from its pytest plugin)
+and Redis, through pytest-invenio's application fixtures. The instance is set up
+exactly as ``scripts/run`` sets it up (``setup_instance``: tables, indices,
+vocabularies and communities from app_data/), once per session; later modules find
+it ready. Tests therefore commit for real and create uniquely named data.
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+# Before the registry's config module is imported: the suite runs on osmem-server.
+os.environ.setdefault("INVENIO_DEMOS_EMBEDDED_SEARCH", "True")
+
+import pytest  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from flask_security.utils import hash_password  # noqa: E402
+from invenio_accounts.proxies import current_datastore  # noqa: E402
+from invenio_app.factory import create_app as create_invenio_app  # noqa: E402
+from invenio_db import db as invenio_db  # noqa: E402
+from invenio_oauth2server.models import Token  # noqa: E402
+
+from demos_registry.cli.setup import setup_instance  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_MODELS = REPO.parent / "shared" / "models"
+DEFAULT_TEST_DATABASE = "postgresql+psycopg2://demos:demos@127.0.0.1:5432/demos_test"
+
+
+@pytest.fixture(scope="session")
+def shared_models():
+    """The public likelihoods in ../shared/models (beside the repository)."""
+    assert SHARED_MODELS.is_dir(), f"{SHARED_MODELS} is missing: shared/ must sit beside the repo"
+    return SHARED_MODELS
+
+
+@pytest.fixture(scope="session")
+def test_database_uri():
+    """The test database, emptied once per session."""
+    uri = os.environ.get("SQLALCHEMY_DATABASE_URI", DEFAULT_TEST_DATABASE)
+    engine = sa.create_engine(uri)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+    return uri
+
+
+@pytest.fixture(scope="session")
+def test_instance_path():
+    """An instance folder with the project's app_data and templates linked in."""
+    path = Path(tempfile.mkdtemp(prefix="demos-test-instance-"))
+    for item in ("app_data", "templates"):
+        (path / item).symlink_to(REPO / item)
+    (path / "data").mkdir()
+    static = os.environ.get("DEMOS_TEST_STATIC_FOLDER", str(REPO / "var/instance/static"))
+    os.environ["INVENIO_INSTANCE_PATH"] = str(path)
+    os.environ["INVENIO_STATIC_FOLDER"] = static
+    yield path
+    shutil.rmtree(path)
+
+
+@pytest.fixture(scope="module")
+def instance_path(test_instance_path):
+    """pytest-invenio's instance folder, shared by all modules of a session."""
+    return str(test_instance_path)
+
+
+@pytest.fixture(scope="module")
+def db_uri(test_database_uri):
+    """pytest-invenio's database URI: the real PostgreSQL test database."""
+    return test_database_uri
+
+
+@pytest.fixture(scope="module")
+def search_hosts(osmem_server):
+    """pytest-invenio's search hosts: the session's osmem-server."""
+    host, port = osmem_server.url.split("//", 1)[1].rstrip("/").split(":")
+    return [{"host": host, "port": int(port)}]
+
+
+@pytest.fixture(scope="module")
+def broker_uri():
+    """Celery broker: Redis (tasks run eagerly, but indexer queues need a broker)."""
+    redis = os.environ.get("INVENIO_REDIS_URL", "redis://localhost:6379")
+    return os.environ.get("BROKER_URL", f"{redis}/6")
+
+
+@pytest.fixture(scope="module")
+def app_config(app_config):
+    """The registry's configuration with test-friendly transport settings."""
+    app_config.update(
+        CACHE_TYPE="RedisCache",
+        SESSION_COOKIE_SECURE=False,
+        SITE_UI_URL="http://localhost",
+        SITE_API_URL="http://localhost/api",
+        THEME_FRONTPAGE=False,
+    )
+    return app_config
+
+
+@pytest.fixture(scope="module")
+def create_app(instance_path):
+    """The combined UI + REST application, as served in production."""
+    return create_invenio_app
+
+
+@pytest.fixture(scope="module")
+def database(appctx, instance_path):
+    """The instance's database, set up like ``invenio demos setup`` does."""
+    setup_instance(
+        admin_email="admin@demos.local",
+        password_file=Path(instance_path) / "admin-password",
+        files_path=Path(instance_path) / "data",
+    )
+    yield invenio_db
+
+
+@pytest.fixture(scope="module")
+def search(database):
+    """Indices are created by the instance set-up."""
+    yield
+
+
+@pytest.fixture(scope="module")
+def researcher(app):
+    """A confirmed user with a personal access token, as a physicist would have."""
+    email = "researcher@demos.test"
+    user = current_datastore.get_user(email)
+    if user is None:
+        user = current_datastore.create_user(
+            email=email,
+            password=hash_password("physics-is-fun"),
+            active=True,
+            username="researcher",
+            user_profile={"full_name": "Ada Researcher"},
+        )
+        user.confirmed_at = sa.func.now()
+        invenio_db.session.commit()
+    token = Token.create_personal("tests", user.id, scopes=["user:email"], is_internal=False)
+    invenio_db.session.commit()
+    user.test_password = "physics-is-fun"
+    user.test_token = token.access_token
+    return user
+
+
+@pytest.fixture()
+def api_headers(researcher):
+    """JSON headers with the researcher's bearer token."""
+    return {
+        "Authorization": f"Bearer {researcher.test_token}",
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+    }
+
+
+@pytest.fixture()
+def logged_in_client(client, researcher):
+    """A test client with the researcher logged in through the login form."""
+    response = client.post(
+        "/login/",
+        data={"email": researcher.email, "password": researcher.test_password},
+        follow_redirects=False,
+    )
+    assert response.status_code in (200, 302), response.data[:500]
+    return client

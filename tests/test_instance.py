@@ -1,0 +1,161 @@
+"""The registry instance works end to end: REST deposit, search, pages, OAI-PMH."""
+
+import json
+import uuid
+import xml.etree.ElementTree as ET
+
+from invenio_access.permissions import authenticated_user
+from invenio_access.utils import get_identity
+from invenio_rdm_records.proxies import current_rdm_records_service
+from invenio_search.proxies import current_search_client
+
+OAI = "{http://www.openarchives.org/OAI/2.0/}"
+MODEL_FILE = "2-bin_1-channel.json"
+
+
+def record_metadata(title):
+    """Minimal complete metadata of a record."""
+    return {
+        "access": {"record": "public", "files": "public"},
+        "files": {"enabled": True},
+        "metadata": {
+            "title": title,
+            "resource_type": {"id": "dataset"},
+            "publication_date": "2024-11-05",
+            "publisher": "DEMOS Model Registry",
+            "creators": [
+                {
+                    "person_or_org": {
+                        "type": "personal",
+                        "family_name": "Researcher",
+                        "given_name": "Ada",
+                    }
+                }
+            ],
+        },
+    }
+
+
+def refresh_records_index():
+    """Make just-indexed records visible to search."""
+    current_rdm_records_service.indexer.process_bulk_queue()
+    current_search_client.indices.refresh(index="*")
+
+
+def upload_file(client, headers, draft_id, filename, content):
+    """Upload one file into a draft through the three-step files API."""
+    files_url = f"/api/records/{draft_id}/draft/files"
+    response = client.post(files_url, headers=headers, data=json.dumps([{"key": filename}]))
+    assert response.status_code == 201, response.json
+    octet = {**headers, "Content-Type": "application/octet-stream"}
+    response = client.put(f"{files_url}/{filename}/content", headers=octet, data=content)
+    assert response.status_code == 200, response.json
+    response = client.post(f"{files_url}/{filename}/commit", headers=headers)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def identity_of(user):
+    """The service identity of a logged-in user."""
+    identity = get_identity(user)
+    identity.provides.add(authenticated_user)
+    return identity
+
+
+def test_deposit_publish_search_and_landing_page(client, api_headers, shared_models):
+    """A token holder creates, uploads, publishes; anyone finds and reads it."""
+    title = f"Two-bin counting model {uuid.uuid4().hex[:8]}"
+    content = (shared_models / "pyhf" / MODEL_FILE).read_bytes()
+
+    response = client.post(
+        "/api/records", headers=api_headers, data=json.dumps(record_metadata(title))
+    )
+    assert response.status_code == 201, response.json
+    draft_id = response.json["id"]
+    assert not response.json.get("errors")
+
+    uploaded = upload_file(client, api_headers, draft_id, MODEL_FILE, content)
+    assert uploaded["size"] == len(content)
+
+    response = client.post(f"/api/records/{draft_id}/draft/actions/publish", headers=api_headers)
+    assert response.status_code == 202, response.json
+    assert response.json["is_published"] is True
+
+    refresh_records_index()
+    word = title.split()[-1]
+    response = client.get(f"/api/records?q={word}", headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    hits = response.json["hits"]["hits"]
+    assert [hit["id"] for hit in hits] == [draft_id]
+
+    response = client.get(f"/records/{draft_id}")
+    assert response.status_code == 200
+    assert title in response.get_data(as_text=True)
+
+
+def test_search_page_renders_react_root(logged_in_client):
+    """The search UI page carries the React search application's root."""
+    response = logged_in_client.get("/search")
+    assert response.status_code == 200
+    assert 'id="search-main"' in response.get_data(as_text=True)
+
+
+def test_deposit_page_renders_react_root(logged_in_client):
+    """The deposit form page carries the React deposit application's root."""
+    response = logged_in_client.get("/uploads/new")
+    assert response.status_code == 200
+    assert 'id="deposit-form"' in response.get_data(as_text=True)
+
+
+def test_deposit_page_requires_login(client):
+    """Anonymous visitors are sent to the login page."""
+    response = client.get("/uploads/new")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_oai_pmh_identify(client):
+    """/oai2d answers a valid OAI-PMH Identify response."""
+    response = client.get("/oai2d?verb=Identify")
+    assert response.status_code == 200
+    root = ET.fromstring(response.data)
+    identify = root.find(f"{OAI}Identify")
+    assert identify is not None
+    assert identify.findtext(f"{OAI}protocolVersion") == "2.0"
+    assert identify.findtext(f"{OAI}repositoryName") == "DEMOS Model Registry"
+
+
+def test_publish_without_required_metadata_is_refused(client, api_headers):
+    """Missing required metadata: 400 naming each field, and nothing published."""
+    incomplete = record_metadata("placeholder")
+    del incomplete["metadata"]["title"]
+    del incomplete["metadata"]["creators"]
+    incomplete["files"] = {"enabled": False}
+    response = client.post("/api/records", headers=api_headers, data=json.dumps(incomplete))
+    assert response.status_code == 201
+    draft_id = response.json["id"]
+
+    response = client.post(f"/api/records/{draft_id}/draft/actions/publish", headers=api_headers)
+    assert response.status_code == 400
+    fields = {error["field"] for error in response.json["errors"]}
+    assert {"metadata.title", "metadata.creators"} <= fields
+
+    assert client.get(f"/api/records/{draft_id}").status_code == 404
+    assert client.get(f"/api/records/{draft_id}/draft", headers=api_headers).status_code == 200
+
+
+def test_malformed_payload_is_rejected_without_a_draft(client, api_headers, researcher):
+    """A payload of the wrong shape is a 400 with the field; no draft is created."""
+    before = current_rdm_records_service.search_drafts(
+        identity_of(researcher), params={"size": 1}
+    ).total
+    payload = record_metadata("wrong shape")
+    payload["access"] = "public"
+    response = client.post("/api/records", headers=api_headers, data=json.dumps(payload))
+    assert response.status_code == 400
+    assert response.json["errors"][0]["field"] == "access"
+    refresh_records_index()
+    after = current_rdm_records_service.search_drafts(
+        identity_of(researcher), params={"size": 1}
+    ).total
+    assert after == before
