@@ -90,11 +90,19 @@ def _pyhf_parameters(
     if kind == formats.PYHF_MODEL_SPEC:
         model = pyhf.Model(spec, poi_name=None)
         return [parameter.to_dict() for parameter in PyhfEngine(model, [], aliases).parameters]
-    try:
-        model, data = context.pyhf_model(label, spec, with_poi=True)
-    except pyhf.exceptions.InvalidModel:
-        model, data = context.pyhf_model(label, spec, with_poi=False)
+    model, data = context.pyhf_model(label, spec, with_poi=_declares_usable_poi(spec))
     return [parameter.to_dict() for parameter in PyhfEngine(model, data, aliases).parameters]
+
+
+def _declares_usable_poi(spec: dict[str, Any]) -> bool:
+    """Background-only workspaces name a POI that only their signal patches add."""
+    modifiers = {
+        modifier.get("name")
+        for channel in spec.get("channels") or []
+        for sample in channel.get("samples") or []
+        for modifier in sample.get("modifiers") or []
+    }
+    return any((m.get("config") or {}).get("poi") in modifiers for m in spec.get("measurements") or [])
 
 
 def _hs3_facts(label: str, document: dict[str, Any]) -> dict[str, Any]:

@@ -10,8 +10,7 @@ from typing import Any
 import numpy as np
 
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_OPENERS = np.frombuffer(b"[{", dtype=np.uint8)
-_CLOSERS = np.frombuffer(b"]}", dtype=np.uint8)
+_OPEN_ARRAY, _OPEN_OBJECT, _CLOSE_ARRAY, _CLOSE_OBJECT = b"[{]}"
 _DEPTH_CHUNK = 8 * 1024 * 1024
 
 
@@ -31,8 +30,9 @@ def nesting_depth(raw: bytes) -> int:
     depth = deepest = 0
     for start in range(0, len(structural), _DEPTH_CHUNK):
         chunk = np.frombuffer(structural, dtype=np.uint8, count=min(_DEPTH_CHUNK, len(structural) - start), offset=start)
-        steps = np.isin(chunk, _OPENERS).astype(np.int32) - np.isin(chunk, _CLOSERS)
-        running = np.cumsum(steps) + depth
+        steps = (chunk == _OPEN_ARRAY).view(np.int8) + (chunk == _OPEN_OBJECT).view(np.int8)
+        steps -= (chunk == _CLOSE_ARRAY).view(np.int8) + (chunk == _CLOSE_OBJECT).view(np.int8)
+        running = np.cumsum(steps, dtype=np.int64) + depth
         if running.size:
             deepest = max(deepest, int(running.max()))
             depth = int(running[-1])

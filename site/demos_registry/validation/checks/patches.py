@@ -12,7 +12,7 @@ from typing import Any
 import jsonpatch
 
 from .. import formats
-from ..context import Context, PatchCandidate, apply_patch
+from ..context import Context, ModelBuildError, PatchCandidate, apply_patch
 from ..report import CheckResult, CheckStatus
 from .schema import structural_problems
 
@@ -27,7 +27,7 @@ def check_patches(context: Context) -> CheckResult:
     failures: list[dict[str, str]] = []
     unverifiable: list[str] = []
     digests = _verify_digests(context, failures, unverifiable)
-    fully_built = _choose_full_builds(candidates)
+    fully_built = _choose_full_builds(candidates, _primary_patch_label(context))
     for number, candidate in enumerate(candidates):
         if candidate.base is None:
             unverifiable.append(candidate.label)
@@ -65,7 +65,17 @@ def check_patches(context: Context) -> CheckResult:
     )
 
 
-def _choose_full_builds(candidates: list[PatchCandidate]) -> set[int]:
+def _primary_patch_label(context: Context) -> str | None:
+    try:
+        primary = context.primary()
+    except ModelBuildError:
+        return None
+    return primary.patch_label if primary else None
+
+
+def _choose_full_builds(candidates: list[PatchCandidate], primary_patch: str | None) -> set[int]:
+    """All patches of small submissions; else per workspace the selected patch (its model is
+    needed anyway for the reference points) or, failing that, the first one."""
     if len(candidates) <= FULL_BUILD_ALL_UP_TO:
         return {id(candidate) for candidate in candidates}
     by_base: dict[int, list[PatchCandidate]] = {}
@@ -73,8 +83,8 @@ def _choose_full_builds(candidates: list[PatchCandidate]) -> set[int]:
         by_base.setdefault(id(candidate.base), []).append(candidate)
     chosen = set()
     for group in by_base.values():
-        stride = max(1, len(group) // FULL_BUILDS_PER_BASE)
-        chosen.update(id(candidate) for candidate in group[::stride][:FULL_BUILDS_PER_BASE])
+        preferred = [candidate for candidate in group if candidate.label == primary_patch]
+        chosen.update(id(candidate) for candidate in (preferred or group)[:FULL_BUILDS_PER_BASE])
     return chosen
 
 
