@@ -88,7 +88,9 @@ def bare_pyhf(workspace: Path, patch: Path) -> tuple[float, int, dict]:
 
 
 def full_validation(paths: list[Path], metadata: dict, output: str = "") -> tuple[float, int, dict]:
-    wall, caller_rss, result = run_measured(["-c", FULL, json.dumps([str(p) for p in paths]), json.dumps(metadata), output])
+    wall, caller_rss, result = run_measured(
+        ["-c", FULL, json.dumps([str(p) for p in paths]), json.dumps(metadata), output]
+    )
     return wall, max(caller_rss, result["worker_peak_rss_bytes"]), result
 
 
@@ -109,7 +111,7 @@ def main() -> None:
                 (scratch / Path(member).name).write_bytes(archive.extractfile(member).read())
         workspace, patch = scratch / Path(WORKSPACE).name, scratch / Path(PATCH).name
         bare_wall, bare_rss, bare = median_of(arguments.repeats, lambda: bare_pyhf(workspace, patch))
-        points = [{"parameters": p, "expected": v} for p, v in zip(POINTS, bare["values"])]
+        points = [{"parameters": p, "expected": v} for p, v in zip(POINTS, bare["values"], strict=True)]
         model_metadata = {"model": {"workspace": workspace.name, "patch": patch.name}, "reference_points": points}
         archive_metadata = {"model": {"workspace": WORKSPACE, "patch": PATCH}, "reference_points": points}
         rows = [("bare pyhf (BkgOnly + 1 patch, 3 points)", bare_wall, bare_rss, "")]
@@ -132,8 +134,10 @@ def main() -> None:
 
 def print_table(rows: list[tuple[str, float, int, str]], budget: float, repeats: int, markdown: bool) -> None:
     if markdown:
-        print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-              f"median of {repeats} runs; budget 2 × bare + 1 s = {budget:.2f} s\n")
+        print(
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+            f"median of {repeats} runs; budget 2 × bare + 1 s = {budget:.2f} s\n"
+        )
         print("| run | wall (s) | peak RSS (MiB) | within budget |")
         print("|---|---|---|---|")
         for label, wall, rss, _ in rows:

@@ -51,9 +51,7 @@ def atlas_metadata(atlas_archive, atlas_model):
         "format": "pyhf",
         "checksums": {atlas_archive.name: sha256_of(atlas_archive)},
         "model": {"workspace": ATLAS_WORKSPACE, "patch": ATLAS_PATCH},
-        "reference_points": [
-            {"parameters": point, "expected": twice_nll(model, data, point)} for point in points
-        ],
+        "reference_points": [{"parameters": point, "expected": twice_nll(model, data, point)} for point in points],
     }
 
 

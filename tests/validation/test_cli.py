@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from demos_registry.validation.cli import main
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,7 +8,6 @@ import time
 import zipfile
 
 import pytest
-
 from demos_registry.validation import CheckStatus, OverallStatus, ResourceLimits, ValidationOptions, validate
 from demos_registry.validation.limits import MIB
 
@@ -93,10 +92,12 @@ def test_nan_everywhere_fails_with_a_reason(tmp_path, models_dir):
 def test_zip_bomb_is_stopped_while_unpacking(tmp_path):
     path = tmp_path / "bomb.zip"
     zeros = bytes(16 * MIB)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("model.json", "w", force_zip64=True) as member:
-            for _ in range(32):
-                member.write(zeros)
+    with (
+        zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        archive.open("model.json", "w", force_zip64=True) as member,
+    ):
+        for _ in range(32):
+            member.write(zeros)
     assert path.stat().st_size < 2 * MIB
     limits = ResourceLimits(max_file_bytes=100 * MIB, max_unpacked_bytes=100 * MIB)
     report, elapsed = timed_validate([path], limits)

@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pyhf
 import pytest
-
-from demos_registry.validation import CheckResult, CheckStatus, OverallStatus, ValidationReport, validate_for_task
-from demos_registry.validation import formats
+from demos_registry.validation import (
+    CheckResult,
+    CheckStatus,
+    OverallStatus,
+    ValidationReport,
+    formats,
+    validate_for_task,
+)
 from demos_registry.validation.context import apply_patch
 from demos_registry.validation.engines.hs3_to_pyhf import UnsupportedHS3Error, hs3_to_pyhf
 from demos_registry.validation.engines.pyhf import PyhfEngine
@@ -81,8 +86,18 @@ def test_hs3_translation_matches_the_pyhf_twins(models_dir):
     uncorrelated_names = {"uncorr_bkguncrt[0]": "uncorr_bkguncrt_0", "uncorr_bkguncrt[1]": "uncorr_bkguncrt_1"}
     correlated_names = {"correlated_bkg_uncertainty": "alpha_correlated_bkg_uncertainty"}
     cases = [
-        ("simplemodel_uncorrelated-background_hs3.json", simple_uncorrelated(), uncorrelated_names, {"mu": 1.3, "uncorr_bkguncrt_1": 1.2}),
-        ("simplemodel_correlated-background_hs3.json", simple_correlated(), correlated_names, {"mu": 0.7, "alpha_correlated_bkg_uncertainty": 0.4}),
+        (
+            "simplemodel_uncorrelated-background_hs3.json",
+            simple_uncorrelated(),
+            uncorrelated_names,
+            {"mu": 1.3, "uncorr_bkguncrt_1": 1.2},
+        ),
+        (
+            "simplemodel_correlated-background_hs3.json",
+            simple_correlated(),
+            correlated_names,
+            {"mu": 0.7, "alpha_correlated_bkg_uncertainty": 0.4},
+        ),
     ]
     for name, twin, twin_names, point in cases:
         spec, aliases = hs3_to_pyhf(json.loads((models_dir / "hs3" / name).read_text()))

@@ -3,7 +3,6 @@
 import copy
 
 import pytest
-
 from demos_registry.validation import CheckStatus, OverallStatus, validate
 
 

@@ -3,9 +3,8 @@
 import json
 
 import pytest
-from validation_helpers import sha256_of
-
 from demos_registry.validation import CheckStatus, OverallStatus, validate
+from validation_helpers import sha256_of
 
 
 def statuses(report):
@@ -75,7 +74,9 @@ def test_patch_without_workspace_needs_review(models_dir):
     assert "without a workspace" in report.check("patches").reason
 
 
-@pytest.mark.parametrize("name", ["simplemodel_uncorrelated-background_hs3.json", "simplemodel_correlated-background_gauss_hs3.json"])
+@pytest.mark.parametrize(
+    "name", ["simplemodel_uncorrelated-background_hs3.json", "simplemodel_correlated-background_gauss_hs3.json"]
+)
 def test_hs3_files_reproduce_their_pyhf_twins_in_pyhs3_and_pyhf(models_dir, hs3_reference_points, name):
     path = models_dir / "hs3" / name
     points = hs3_reference_points["uncorrelated" if "uncorrelated" in name else "correlated"]
@@ -97,7 +98,9 @@ def test_hs3_files_reproduce_their_pyhf_twins_in_pyhs3_and_pyhf(models_dir, hs3_
 
 def test_gauss_hs3_file_passes_all_three_engines(models_dir, hs3_reference_points):
     path = models_dir / "hs3" / "simplemodel_correlated-background_gauss_hs3.json"
-    report = validate([str(path)], {"checksums": {path.name: sha256_of(path)}, "reference_points": hs3_reference_points["correlated"]})
+    report = validate(
+        [str(path)], {"checksums": {path.name: sha256_of(path)}, "reference_points": hs3_reference_points["correlated"]}
+    )
     assert report.status == OverallStatus.PASSED, report.to_markdown()
     assert report.check("cross_engine").status == CheckStatus.PASSED
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .isolation import WorkerRun, run_worker
 from .limits import ResourceLimits
-from .steps import selected_checks
 from .report import CheckResult, CheckStatus, ValidationReport
+from .steps import selected_checks
 
 
 @dataclass
@@ -52,7 +53,9 @@ def validate(
     try:
         run = run_worker(job, options.limits, forward)
     except OSError as exc:
-        return ValidationReport(error=f"the validation worker could not be started: {exc}", limits=options.limits.to_dict())
+        return ValidationReport(
+            error=f"the validation worker could not be started: {exc}", limits=options.limits.to_dict()
+        )
     report = report_from_run(run, checks, options.limits)
     report.timings["total_seconds"] = time.perf_counter() - started
     return report
@@ -82,6 +85,7 @@ def report_from_run(run: WorkerRun, checks: list[str], limits: ResourceLimits) -
             report.files = event["files"]
         elif kind == "facts":
             report.facts = event["facts"]
+            running = None
         elif kind == "engines":
             report.engines = event["engines"]
         elif kind == "plots":
@@ -98,12 +102,19 @@ def report_from_run(run: WorkerRun, checks: list[str], limits: ResourceLimits) -
     if running is None and not report.checks:
         report.error = f"the validation worker {run.failure}; {run.stderr_tail.strip()[-500:]}"
         return report
-    failed_in = running or "integrity"
+    failed_in = running or "worker"
     report.checks.append(
-        CheckResult(failed_in, CheckStatus.FAILED, f"the sandboxed worker {run.failure} during this check", {"stderr": run.stderr_tail[-1000:]})
+        CheckResult(
+            failed_in,
+            CheckStatus.FAILED,
+            f"the sandboxed worker {run.failure} during this check",
+            {"stderr": run.stderr_tail[-1000:]},
+        )
     )
     done = {check.id for check in report.checks}
     for check_id in checks:
         if check_id not in done:
-            report.checks.append(CheckResult(check_id, CheckStatus.SKIPPED, f"not run: the worker stopped during {failed_in}"))
+            report.checks.append(
+                CheckResult(check_id, CheckStatus.SKIPPED, f"not run: the worker stopped during {failed_in}")
+            )
     return report

@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--checks",
         metavar="LIST",
-        help=f"comma-separated checks or CI steps (default: all); steps: {', '.join(STEPS)}; checks: {', '.join(CHECK_ORDER)}",
+        help=f"comma-separated checks or CI steps (default: all); steps: {', '.join(STEPS)}; "
+        f"checks: {', '.join(CHECK_ORDER)}",
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when the result needs review")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")

@@ -7,8 +7,9 @@ model that fails to build is reported once with its reason.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import jsonpatch
 
@@ -136,7 +137,9 @@ class Context:
                 return None
             source = candidates[0]
             if len(candidates) > 1:
-                notes.append(f"{len(candidates)} models submitted and none selected in the metadata; using {source.name}")
+                notes.append(
+                    f"{len(candidates)} models submitted and none selected in the metadata; using {source.name}"
+                )
         if source.problems:
             raise ModelBuildError(f"{source.name} failed integrity checks: {'; '.join(source.problems)}")
         patch = self._selected_patch(source, selection.patch, notes)
@@ -191,10 +194,7 @@ class Context:
         primary = self.primary()
         if primary is None:
             return []
-        if primary.source.format == formats.HS3:
-            names = ["pyhs3", "pyhf", "root"]
-        else:
-            names = ["pyhf"]
+        names = ["pyhs3", "pyhf", "root"] if primary.source.format == formats.HS3 else ["pyhf"]
         declared = self.metadata.engine
         if declared in names:
             names.remove(declared)

@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any
 
 from . import formats
-from .context import Context, ModelBuildError, guard_hs3_size, guard_pyhf_size
+from .context import Context, guard_hs3_size, guard_pyhf_size
 from .engines.hs3 import choose_analysis, declared_parameters
 
 

@@ -10,8 +10,9 @@ import lzma
 import os
 import tarfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO
 
 from . import formats
 from .limits import ResourceLimits
@@ -75,7 +76,7 @@ class Submission:
 def load_submission(paths: list[str], limits: ResourceLimits) -> Submission:
     submission = Submission()
     display_names = _display_names(paths)
-    for path, display_name in zip(paths, display_names):
+    for path, display_name in zip(paths, display_names, strict=True):
         submission.files.append(_load_path(path, display_name, limits, submission))
     return submission
 

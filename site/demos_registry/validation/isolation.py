@@ -8,6 +8,7 @@ the whole process group when it runs out.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -16,8 +17,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .limits import ResourceLimits
 
@@ -125,10 +127,8 @@ def _read_events(
 
 
 def _kill_group(process: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _describe_exit(returncode: int, limits: ResourceLimits, stderr_tail: str) -> str:

@@ -24,7 +24,6 @@ class ResourceLimits:
     max_unpacked_bytes: int = 1024 * MIB
     max_json_depth: int = 64
     max_bins: int = 1_000_000
-    max_parameters: int = 20_000
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .checks.cross_engine import check_cross_engine
 from .checks.integrity import check_checksums, check_integrity
@@ -41,7 +42,10 @@ Emit = Callable[[dict[str, Any]], None]
 def run_pipeline(job: dict[str, Any], emit: Emit) -> None:
     limits = ResourceLimits.from_dict(job.get("limits"))
     checks = selected_checks(job.get("checks"))
-    progress = lambda message: emit({"event": "progress", "message": message})  # noqa: E731
+
+    def progress(message: str) -> None:
+        emit({"event": "progress", "message": message})
+
     metadata = _metadata_or_failure(job.get("metadata"), emit)
     emit({"event": "started", "check": "integrity"})
     progress("reading and unpacking files")
@@ -58,6 +62,7 @@ def run_pipeline(job: dict[str, Any], emit: Emit) -> None:
         if check_id == "integrity":
             result.duration_seconds += loading_seconds
         emit({"event": "check", "result": json_safe(result.to_dict())})
+    emit({"event": "started", "check": "facts"})
     progress("extracting facts")
     emit({"event": "facts", "facts": extract_facts(context)})
     if PLOTS in checks:

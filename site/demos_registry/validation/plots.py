@@ -116,7 +116,9 @@ def _scan_figure(engine: Any, output_dir: str) -> list[str]:
     figure.tight_layout()
     data_path = os.path.join(output_dir, "scan.json")
     with open(data_path, "w") as handle:
-        json.dump({"poi": poi.name, "best_fit": best, "values": values.tolist(), "delta_twice_nll": scan.tolist()}, handle)
+        json.dump(
+            {"poi": poi.name, "best_fit": best, "values": values.tolist(), "delta_twice_nll": scan.tolist()}, handle
+        )
     return _save(figure, output_dir, "scan") + [data_path]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 TWICE_NLL_CONVENTION = (
@@ -19,14 +19,14 @@ TWICE_NLL_CONVENTION = (
 )
 
 
-class CheckStatus(str, Enum):
+class CheckStatus(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     WARNING = "warning"
     SKIPPED = "skipped"
 
 
-class OverallStatus(str, Enum):
+class OverallStatus(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     NEEDS_REVIEW = "needs_review"
@@ -89,18 +89,20 @@ class ValidationReport:
         return next((check for check in self.checks if check.id == check_id), None)
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe({
-            "status": self.status.value,
-            "error": self.error,
-            "convention": self.convention,
-            "checks": [check.to_dict() for check in self.checks],
-            "files": self.files,
-            "facts": self.facts,
-            "engines": self.engines,
-            "plots": self.plots,
-            "timings": self.timings,
-            "limits": self.limits,
-        })
+        return json_safe(
+            {
+                "status": self.status.value,
+                "error": self.error,
+                "convention": self.convention,
+                "checks": [check.to_dict() for check in self.checks],
+                "files": self.files,
+                "facts": self.facts,
+                "engines": self.engines,
+                "plots": self.plots,
+                "timings": self.timings,
+                "limits": self.limits,
+            }
+        )
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=str)
@@ -126,9 +128,7 @@ class ValidationReport:
         lines += ["| check | status | reason | time (s) |", "|---|---|---|---|"]
         for check in self.checks:
             reason = check.reason.replace("|", "\\|").replace("\n", " ")
-            lines.append(
-                f"| {check.id} | {check.status.value} | {reason} | {check.duration_seconds:.2f} |"
-            )
+            lines.append(f"| {check.id} | {check.status.value} | {reason} | {check.duration_seconds:.2f} |")
         lines += ["", "## Files", "", "| file | format | size (bytes) | sha256 |", "|---|---|---|---|"]
         for entry in self.files:
             lines.append(

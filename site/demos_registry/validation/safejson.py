@@ -29,7 +29,9 @@ def nesting_depth(raw: bytes) -> int:
     structural = _JSON_STRING.sub(b'""', raw)
     depth = deepest = 0
     for start in range(0, len(structural), _DEPTH_CHUNK):
-        chunk = np.frombuffer(structural, dtype=np.uint8, count=min(_DEPTH_CHUNK, len(structural) - start), offset=start)
+        chunk = np.frombuffer(
+            structural, dtype=np.uint8, count=min(_DEPTH_CHUNK, len(structural) - start), offset=start
+        )
         steps = (chunk == _OPEN_ARRAY).view(np.int8) + (chunk == _OPEN_OBJECT).view(np.int8)
         steps -= (chunk == _CLOSE_ARRAY).view(np.int8) + (chunk == _CLOSE_OBJECT).view(np.int8)
         running = np.cumsum(steps, dtype=np.int64) + depth

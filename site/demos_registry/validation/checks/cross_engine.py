@@ -53,7 +53,9 @@ def check_cross_engine(context: Context) -> CheckResult:
             details,
         )
     reference = next((engine for name, engine in engines.items() if name != "root"), next(iter(engines.values())))
-    common = [name for name in reference.parameter_names() if all(name in e.parameter_names() for e in engines.values())]
+    common = [
+        name for name in reference.parameter_names() if all(name in e.parameter_names() for e in engines.values())
+    ]
     start = {name: value for name, value in reference.values_of(reference.initial_vector()).items() if name in common}
     points = _comparison_points(context, reference, start, common)
     rows, disagreements, convention_breaks = [], [], []
@@ -103,7 +105,9 @@ def _comparison_points(
     for point in context.metadata.reference_points:
         if all(name in common for name in point.parameters):
             values = dict(start)
-            values.update({name: float(value) for name, value in point.parameters.items() if not isinstance(value, list)})
+            values.update(
+                {name: float(value) for name, value in point.parameters.items() if not isinstance(value, list)}
+            )
             points.append((point.label, values))
     parameters = {parameter.name: parameter for parameter in reference.parameters}
     poi = reference.poi

@@ -50,7 +50,11 @@ def check_integrity(context: Context) -> CheckResult:
 
 def _same_format(declared: str, found: str) -> bool:
     declared = declared.lower()
-    return found.startswith(declared) or declared.startswith(found) or (declared in ("pyhf", "json") and found.startswith("pyhf"))
+    return (
+        found.startswith(declared)
+        or declared.startswith(found)
+        or (declared in ("pyhf", "json") and found.startswith("pyhf"))
+    )
 
 
 def check_checksums(context: Context) -> CheckResult:

@@ -47,7 +47,10 @@ def check_patches(context: Context) -> CheckResult:
     if failures:
         first = failures[0]
         return CheckResult(
-            "patches", CheckStatus.FAILED, f"{len(failures)} failure(s); first: {first['patch']}: {first['reason']}", details
+            "patches",
+            CheckStatus.FAILED,
+            f"{len(failures)} failure(s); first: {first['patch']}: {first['reason']}",
+            details,
         )
     if unverifiable:
         return CheckResult(

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..context import Context, ModelBuildError
 from ..engines.base import UnknownParameterError
-from ..report import CheckResult, CheckStatus, TWICE_NLL_CONVENTION
+from ..report import TWICE_NLL_CONVENTION, CheckResult, CheckStatus
 
 
 def check_reference_points(context: Context) -> CheckResult:
@@ -48,7 +48,12 @@ def check_reference_points(context: Context) -> CheckResult:
         if not math.isfinite(measured):
             entry["reason"] = "−2 ln L is not finite"
         results.append(entry)
-    details = {"engine": f"{engine.name} {engine.version}", "model": model_label, "convention": TWICE_NLL_CONVENTION, "points": results}
+    details = {
+        "engine": f"{engine.name} {engine.version}",
+        "model": model_label,
+        "convention": TWICE_NLL_CONVENTION,
+        "points": results,
+    }
     failed = [entry for entry in results if not entry["passed"]]
     if failed:
         first = failed[0]
@@ -57,7 +62,10 @@ def check_reference_points(context: Context) -> CheckResult:
             f"(|difference| {abs(first['difference']):.3g} > atol {first['atol']} + rtol {first['rtol']}·|expected|)"
         )
         return CheckResult(
-            "reference_points", CheckStatus.FAILED, f"{len(failed)}/{len(results)} point(s) off; {first['label']}: {why}", details
+            "reference_points",
+            CheckStatus.FAILED,
+            f"{len(failed)}/{len(results)} point(s) off; {first['label']}: {why}",
+            details,
         )
     return CheckResult(
         "reference_points",
@@ -114,7 +122,13 @@ def check_expected_outputs(context: Context) -> CheckResult:
 
 def _compare(quantity: str, measured: float | None, expected: float, tolerance: Any) -> dict[str, Any]:
     if measured is None:
-        return {"quantity": quantity, "expected": expected, "measured": None, "passed": False, "reason": "not a parameter of the model"}
+        return {
+            "quantity": quantity,
+            "expected": expected,
+            "measured": None,
+            "passed": False,
+            "reason": "not a parameter of the model",
+        }
     return {
         "quantity": quantity,
         "expected": expected,

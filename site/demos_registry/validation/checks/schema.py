@@ -16,7 +16,14 @@ _PYHF_SCHEMAS = {
     formats.PYHF_PATCHSET: "patchset.json",
     formats.JSON_PATCH: "jsonpatch.json",
 }
-_PATCH_OPERATIONS = {"add": "value", "replace": "value", "test": "value", "remove": None, "move": "from", "copy": "from"}
+_PATCH_OPERATIONS = {
+    "add": "value",
+    "replace": "value",
+    "test": "value",
+    "remove": None,
+    "move": "from",
+    "copy": "from",
+}
 
 
 def check_schema(context: Context) -> CheckResult:
@@ -58,7 +65,11 @@ def _finding(document: ModelFile, path: str, message: str) -> dict[str, str]:
 
 
 def _check_pyhf(
-    document: ModelFile, context: Context, patched_later: bool, errors: list[dict[str, str]], warnings: list[dict[str, str]]
+    document: ModelFile,
+    context: Context,
+    patched_later: bool,
+    errors: list[dict[str, str]],
+    warnings: list[dict[str, str]],
 ) -> None:
     import pyhf
 
@@ -86,7 +97,13 @@ def _check_pyhf(
         guard_pyhf_size(spec, context.limits)
         if document.format == formats.PYHF_MODEL_SPEC:
             pyhf.Model(spec, poi_name=None)
-            warnings.append(_finding(document, "$", "a model specification without observations or measurements: there is no data to evaluate"))
+            warnings.append(
+                _finding(
+                    document,
+                    "$",
+                    "a model specification without observations or measurements: there is no data to evaluate",
+                )
+            )
             return
         model, _data = context.pyhf_model(document.name, spec, with_poi=False)
         parameters = set(model.config.parameters)
@@ -101,7 +118,12 @@ def _check_pyhf(
 
 
 def _check_poi(
-    document: ModelFile, parameters: set[str], index: int, measurement: dict[str, Any], patched_later: bool, errors: list[dict[str, str]]
+    document: ModelFile,
+    parameters: set[str],
+    index: int,
+    measurement: dict[str, Any],
+    patched_later: bool,
+    errors: list[dict[str, str]],
 ) -> None:
     poi = (measurement.get("config") or {}).get("poi")
     path = f"$.measurements[{index}].config.poi"
@@ -140,7 +162,9 @@ def structural_problems(spec: dict[str, Any]):
                     f"sample {name!r} appears {count} times in channel {channel.get('name')!r}",
                 )
         for sample_index, sample in enumerate(samples):
-            modifiers = Counter((modifier.get("name"), modifier.get("type")) for modifier in sample.get("modifiers") or [])
+            modifiers = Counter(
+                (modifier.get("name"), modifier.get("type")) for modifier in sample.get("modifiers") or []
+            )
             for (name, kind), count in modifiers.items():
                 if count > 1:
                     yield (
@@ -167,7 +191,10 @@ def structural_problems(spec: dict[str, Any]):
 
 def _bin_count_problems(path: str, sample: dict[str, Any], bins: int):
     if len(sample.get("data") or []) != bins:
-        yield f"{path}.data", f"sample {sample.get('name')!r} has {len(sample.get('data') or [])} bins, its channel {bins}"
+        yield (
+            f"{path}.data",
+            f"sample {sample.get('name')!r} has {len(sample.get('data') or [])} bins, its channel {bins}",
+        )
     for modifier_index, modifier in enumerate(sample.get("modifiers") or []):
         data = modifier.get("data")
         if modifier.get("type") == "histosys" and isinstance(data, dict):
@@ -184,7 +211,9 @@ def _bin_count_problems(path: str, sample: dict[str, Any], bins: int):
                 )
 
 
-def _check_hs3(document: ModelFile, context: Context, errors: list[dict[str, str]], warnings: list[dict[str, str]]) -> None:
+def _check_hs3(
+    document: ModelFile, context: Context, errors: list[dict[str, str]], warnings: list[dict[str, str]]
+) -> None:
     try:
         guard_hs3_size(document.document, context.limits)
     except ModelBuildError as exc:
@@ -198,7 +227,9 @@ def _check_hs3(document: ModelFile, context: Context, errors: list[dict[str, str
         return
     except pydantic.ValidationError as exc:
         findings = [
-            _finding(document, _json_path(document.document, error["loc"]), f"pyhs3 {pyhs3.__version__}: {error['msg']}")
+            _finding(
+                document, _json_path(document.document, error["loc"]), f"pyhs3 {pyhs3.__version__}: {error['msg']}"
+            )
             for error in exc.errors()
         ]
     except Exception as exc:  # noqa: BLE001 - any pyhs3 failure is a finding

@@ -80,7 +80,9 @@ def _probe(engine: LikelihoodEngine, label: str, vector: np.ndarray, probed: lis
         upper, lower = vector.copy(), vector.copy()
         upper[index] += step
         lower[index] -= step
-        gradient[engine.parameters[index].name] = (engine.evaluate_vector(upper) - engine.evaluate_vector(lower)) / (2 * step)
+        gradient[engine.parameters[index].name] = (engine.evaluate_vector(upper) - engine.evaluate_vector(lower)) / (
+            2 * step
+        )
     non_finite = [name for name, component in gradient.items() if not math.isfinite(component)]
     if non_finite:
         problems.append(f"gradient not finite for {', '.join(non_finite[:5])}")
@@ -90,7 +92,9 @@ def _probe(engine: LikelihoodEngine, label: str, vector: np.ndarray, probed: lis
     jump = abs(perturbed - value)
     allowed = ALLOWED_JUMP_ABSOLUTE + ALLOWED_JUMP_RELATIVE * abs(value)
     if not math.isfinite(jump) or jump > allowed:
-        problems.append(f"a relative perturbation of {PERTURBATION:g} changes −2 ln L by {jump:.3g} (allowed {allowed:.3g})")
+        problems.append(
+            f"a relative perturbation of {PERTURBATION:g} changes −2 ln L by {jump:.3g} (allowed {allowed:.3g})"
+        )
     finite_gradient = [abs(component) for component in gradient.values() if math.isfinite(component)]
     entry.update(
         gradient_norm=float(np.linalg.norm(finite_gradient)) if finite_gradient else None,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -73,8 +73,4 @@ class LikelihoodEngine:
         return self.evaluate_vector(self.vector(values))
 
     def values_of(self, vector: np.ndarray) -> dict[str, float]:
-        return dict(zip(self.parameter_names(), (float(item) for item in vector)))
-
-
-def finite(value: float) -> bool:
-    return isinstance(value, float) and math.isfinite(value)
+        return dict(zip(self.parameter_names(), (float(item) for item in vector), strict=True))

@@ -24,7 +24,13 @@ def hs3_to_pyhf(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
     data_sets = {entry["name"]: entry for entry in document.get("data") or []}
     aliases: dict[str, str] = {}
     channels, observations = [], []
-    for distribution_name, data_name in zip(likelihood.get("distributions") or [], likelihood.get("data") or []):
+    distribution_names, data_names = likelihood.get("distributions") or [], likelihood.get("data") or []
+    if len(distribution_names) != len(data_names):
+        raise UnsupportedHS3Error(
+            f"likelihood {likelihood.get('name')!r} pairs {len(distribution_names)} distributions "
+            f"with {len(data_names)} data sets"
+        )
+    for distribution_name, data_name in zip(distribution_names, data_names, strict=True):
         distribution = distributions.get(distribution_name)
         if distribution is None or distribution.get("type") != "histfactory_dist":
             raise UnsupportedHS3Error(f"distribution {distribution_name!r} is not a histfactory_dist")
@@ -42,7 +48,10 @@ def hs3_to_pyhf(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
         "measurements": [
             {
                 "name": analysis["name"],
-                "config": {"poi": pois[0] if pois else "", "parameters": _parameter_configs(document, analysis, channels)},
+                "config": {
+                    "poi": pois[0] if pois else "",
+                    "parameters": _parameter_configs(document, analysis, channels),
+                },
             }
         ],
         "version": "1.0.0",
@@ -58,7 +67,9 @@ def _sample(sample: dict[str, Any], distributions: dict[str, Any], aliases: dict
     return {
         "name": sample["name"],
         "data": contents,
-        "modifiers": [_modifier(modifier, errors, distributions, aliases) for modifier in sample.get("modifiers") or []],
+        "modifiers": [
+            _modifier(modifier, errors, distributions, aliases) for modifier in sample.get("modifiers") or []
+        ],
     }
 
 

@@ -36,11 +36,6 @@ class PyhfEngine(LikelihoodEngine):
                 )
             )
 
-    @classmethod
-    def from_workspace(cls, workspace: pyhf.Workspace, measurement: str | None = None, **kwargs: Any) -> PyhfEngine:
-        model = workspace.model(measurement_name=measurement, **kwargs)
-        return cls(model, workspace.data(model))
-
     def evaluate_vector(self, vector: np.ndarray) -> float:
         return float(-2.0 * self.model.logpdf(np.asarray(vector, dtype=float), self.data)[0])
 

@@ -32,5 +32,7 @@ class Pyhs3Engine(LikelihoodEngine):
         ]
 
     def evaluate_vector(self, vector: np.ndarray) -> float:
-        arguments = [np.asarray(value, dtype=variable.dtype) for value, variable in zip(vector, self._inputs)]
+        arguments = [
+            np.asarray(value, dtype=variable.dtype) for value, variable in zip(vector, self._inputs, strict=True)
+        ]
         return float(self._function(*arguments))

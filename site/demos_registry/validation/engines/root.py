@@ -77,6 +77,6 @@ class RootEngine(LikelihoodEngine):
         return pdf, data
 
     def evaluate_vector(self, vector: np.ndarray) -> float:
-        for parameter, value in zip(self.parameters, vector):
+        for parameter, value in zip(self.parameters, vector, strict=True):
             self._variables[parameter.name].setVal(float(value))
         return 2.0 * float(self._nll.getVal())
