@@ -104,8 +104,9 @@ MAIL_SUPPRESS_SEND = True
 
 # Theme and deposit form
 # ======================
-THEME_SITENAME = _("DEMOS Model Registry")
-THEME_FRONTPAGE_TITLE = _("DEMOS Model Registry")
+# Plain strings: OAI-PMH's Identify serialises the site name with lxml.
+THEME_SITENAME = "DEMOS Model Registry"
+THEME_FRONTPAGE_TITLE = "DEMOS Model Registry"
 THEME_FRONTPAGE_SUBTITLE = _(
     "Publish, find, cite and trust statistical models of physics results."
 )
@@ -136,6 +137,7 @@ APP_RDM_DEPOSIT_FORM_AUTOCOMPLETE_NAMES = "search"
 # OAI-PMH
 # =======
 OAISERVER_ID_PREFIX = "demos.registry"
+OAISERVER_REPOSITORY_NAME = THEME_SITENAME
 OAISERVER_ADMIN_EMAILS = [APP_RDM_ADMIN_EMAIL_RECIPIENT]
 
 # DataCite (disabled until configured)
