@@ -139,3 +139,22 @@ def test_task_entry_point_returns_plain_values(models_dir, tmp_path):
     json.dumps(report, allow_nan=False)
     assert report["status"] == "needs_review"
     assert plots and all(Path(path).is_file() for path in plots)
+
+
+def test_worker_refuses_network_connections():
+    import subprocess
+    import sys
+
+    program = (
+        "from demos_registry.validation.worker import isolate_network\n"
+        "import socket\n"
+        "print(isolate_network())\n"
+        "try:\n"
+        "    socket.create_connection(('127.0.0.1', 9), timeout=1)\n"
+        "except PermissionError as exc:\n"
+        "    print('refused:', exc)\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    isolation, refusal = completed.stdout.splitlines()
+    assert isolation in ("namespace", "socket-guard")
+    assert refusal == "refused: network access is disabled during model validation"
