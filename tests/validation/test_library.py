@@ -15,9 +15,9 @@ from demos_registry.validation import (
     formats,
     validate_for_task,
 )
-from demos_registry.validation.context import apply_patch
 from demos_registry.validation.engines.hs3_to_pyhf import UnsupportedHS3Error, hs3_to_pyhf
 from demos_registry.validation.engines.pyhf import PyhfEngine
+from demos_registry.validation.patching import PatchConflict, apply_patch
 from demos_registry.validation.safejson import UnsafeJSONError, nesting_depth, parse_json
 from validation_helpers import HS3_OBSERVED, simple_correlated, simple_uncorrelated
 
@@ -158,3 +158,56 @@ def test_worker_refuses_network_connections():
     isolation, refusal = completed.stdout.splitlines()
     assert isolation in ("namespace", "socket-guard")
     assert refusal == "refused: network access is disabled during model validation"
+
+
+def test_copy_on_write_patching_agrees_with_jsonpatch_on_the_atlas_patches(atlas_archive):
+    import tarfile
+
+    import jsonpatch
+
+    with tarfile.open(atlas_archive) as archive:
+        workspace = json.load(archive.extractfile("RegionA/BkgOnly.json"))
+        names = sorted(name for name in archive.getnames() if name.startswith("RegionA/patch."))[:40]
+        patches = [json.load(archive.extractfile(name)) for name in names]
+    snapshot = copy.deepcopy(workspace)
+    for patch in patches:
+        assert apply_patch(workspace, patch) == jsonpatch.apply_patch(workspace, patch)
+    assert workspace == snapshot
+
+
+@pytest.mark.parametrize(
+    ("operations", "expected"),
+    [
+        ([{"op": "add", "path": "/a/-", "value": 9}], {"a": [1, 2, 9], "b": {"c": 3}}),
+        ([{"op": "replace", "path": "/b/c", "value": 4}], {"a": [1, 2], "b": {"c": 4}}),
+        ([{"op": "move", "from": "/b/c", "path": "/a/0"}], {"a": [3, 1, 2], "b": {}}),
+        ([{"op": "copy", "from": "/a", "path": "/d"}, {"op": "add", "path": "/d/0", "value": 0}], None),
+        ([{"op": "test", "path": "/a/1", "value": 2}, {"op": "remove", "path": "/a/1"}], {"a": [1], "b": {"c": 3}}),
+        ([{"op": "replace", "path": "", "value": [1]}], [1]),
+    ],
+)
+def test_copy_on_write_patching_follows_rfc_6902(operations, expected):
+    import jsonpatch
+
+    document = {"a": [1, 2], "b": {"c": 3}}
+    snapshot = copy.deepcopy(document)
+    patched = apply_patch(document, operations)
+    assert patched == (expected if expected is not None else jsonpatch.apply_patch(snapshot, operations))
+    assert document == snapshot
+
+
+@pytest.mark.parametrize(
+    "operations",
+    [
+        [{"op": "remove", "path": "/missing"}],
+        [{"op": "add", "path": "/a/5", "value": 1}],
+        [{"op": "add", "path": "/a/01", "value": 1}],
+        [{"op": "test", "path": "/b/c", "value": 4}],
+        [{"op": "move", "from": "/b", "path": "/b/x"}],
+        [{"op": "frobnicate", "path": "/a"}],
+        [{"op": "add", "path": "no-slash", "value": 1}],
+    ],
+)
+def test_copy_on_write_patching_reports_conflicts(operations):
+    with pytest.raises(PatchConflict):
+        apply_patch({"a": [1, 2], "b": {"c": 3}}, operations)

@@ -6,18 +6,16 @@ model that fails to build is reported once with its reason.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-
-import jsonpatch
 
 from . import formats
 from .engines.base import LikelihoodEngine
 from .inputs import ModelFile, Submission
 from .limits import ResourceLimits
 from .metadata import ValidationMetadata
+from .patching import PatchConflict, apply_patch
 
 
 class ModelBuildError(Exception):
@@ -147,7 +145,7 @@ class Context:
             return PrimaryModel(source, None, source.document, notes)
         try:
             patched = apply_patch(source.document, patch.operations)
-        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, KeyError) as exc:
+        except PatchConflict as exc:
             raise ModelBuildError(f"patch {patch.label} does not apply to {source.name}: {exc}") from exc
         return PrimaryModel(source, patch.label, patched, notes)
 
@@ -252,39 +250,6 @@ class Context:
             pyhf.schema.validate(spec, "workspace.json")
         model, data = self.pyhf_model(primary.label, spec, with_poi=True)
         return PyhfEngine(model, data, aliases)
-
-
-def apply_patch(document: Any, operations: list[Any]) -> Any:
-    """Apply a JSON patch without deep-copying the whole (possibly large) document.
-
-    Only the containers on the patched paths are copied, so checking hundreds of patches against
-    a megabyte workspace stays cheap and never alters the original.
-    """
-    patched = copy.copy(document)
-    copied = {id(patched)}
-    for operation in operations:
-        for pointer in (operation.get("path"), operation.get("from")):
-            if isinstance(pointer, str):
-                patched = _copy_along(patched, pointer, copied)
-    return jsonpatch.apply_patch(patched, operations, in_place=True)
-
-
-def _copy_along(root: Any, pointer: str, copied: set[int]) -> Any:
-    node = root
-    for token in jsonpatch.JsonPointer(pointer).parts[:-1] if pointer else []:
-        key: Any = int(token) if isinstance(node, list) and token.isdigit() else token
-        try:
-            child = node[key]
-        except (KeyError, IndexError, TypeError):
-            return root
-        if not isinstance(child, (dict, list)):
-            return root
-        if id(child) not in copied:
-            child = copy.copy(child)
-            copied.add(id(child))
-            node[key] = child
-        node = child
-    return root
 
 
 def guard_pyhf_size(spec: dict[str, Any], limits: ResourceLimits) -> None:

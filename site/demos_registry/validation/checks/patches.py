@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsonpatch
-
 from .. import formats
-from ..context import Context, ModelBuildError, PatchCandidate, apply_patch
+from ..context import Context, ModelBuildError, PatchCandidate
+from ..patching import PatchConflict, apply_patch
 from ..report import CheckResult, CheckStatus
 from .schema import structural_problems
 
@@ -94,10 +93,13 @@ def _choose_full_builds(candidates: list[PatchCandidate], primary_patch: str | N
 def _apply_and_inspect(context: Context, candidate: PatchCandidate, full_build: bool) -> str | None:
     try:
         patched = apply_patch(candidate.base.document, candidate.operations)
-    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, KeyError, IndexError) as exc:
+    except PatchConflict as exc:
         return f"does not apply: {exc}"
     try:
-        problems = [f"{path}: {message}" for path, message in structural_problems(patched)]
+        problems = [
+            f"{path}: {message}"
+            for path, message in structural_problems(patched, unchanged_from=candidate.base.document)
+        ]
     except (AttributeError, TypeError) as exc:
         return f"the patched workspace is malformed: {exc}"
     if problems:

@@ -146,47 +146,67 @@ def json_patch_problems(operations: list[Any]):
             yield f"$[{index}]", f"a {kind!r} operation needs {_PATCH_OPERATIONS[kind]!r}"
 
 
-def structural_problems(spec: dict[str, Any]):
-    """Duplicated names (which pyhf 0.7.6 silently accepts) and bin counts that do not line up."""
+def structural_problems(spec: dict[str, Any], unchanged_from: dict[str, Any] | None = None):
+    """Duplicated names (which pyhf 0.7.6 silently accepts) and bin counts that do not line up.
+
+    With `unchanged_from` (the already-checked workspace a copy-on-write patch was applied to),
+    channels and samples that are still its very objects, with the same bin count, are skipped.
+    """
     for kind in ("channels", "observations", "measurements"):
         entries = spec.get(kind) or []
         for name, count in Counter(entry.get("name") for entry in entries).items():
             if count > 1:
                 yield f"$.{kind}", f"{kind[:-1]} name {name!r} appears {count} times"
+    observed = {entry.get("name"): entry for entry in spec.get("observations") or []}
+    checked = _CheckedParts(unchanged_from)
     for channel_index, channel in enumerate(spec.get("channels") or []):
-        samples = channel.get("samples") or []
-        for name, count in Counter(sample.get("name") for sample in samples).items():
+        observation = observed.get(channel.get("name"))
+        if id(channel) in checked.objects and id(observation) in checked.objects:
+            continue
+        yield from _channel_problems(f"$.channels[{channel_index}]", channel, observation, checked)
+
+
+class _CheckedParts:
+    """Identities of the channels, observations and samples of a workspace already checked."""
+
+    def __init__(self, workspace: dict[str, Any] | None):
+        self.objects: set[int] = set()
+        self.sample_bins: dict[int, int] = {}
+        for observation in (workspace or {}).get("observations") or []:
+            self.objects.add(id(observation))
+        for channel in (workspace or {}).get("channels") or []:
+            samples = channel.get("samples") or []
+            self.objects.add(id(channel))
+            bins = len(samples[0].get("data") or []) if samples else 0
+            self.sample_bins.update((id(sample), bins) for sample in samples)
+
+
+def _channel_problems(path: str, channel: dict[str, Any], observation: dict[str, Any] | None, checked: _CheckedParts):
+    samples = channel.get("samples") or []
+    for name, count in Counter(sample.get("name") for sample in samples).items():
+        if count > 1:
+            yield f"{path}.samples", f"sample {name!r} appears {count} times in channel {channel.get('name')!r}"
+    if not samples:
+        return
+    bins = len(samples[0].get("data") or [])
+    if observation is not None and len(observation.get("data") or []) != bins:
+        yield (
+            path,
+            f"channel {channel.get('name')!r} has {bins} bins but its observation has "
+            f"{len(observation.get('data') or [])}",
+        )
+    for sample_index, sample in enumerate(samples):
+        if checked.sample_bins.get(id(sample)) == bins:
+            continue
+        sample_path = f"{path}.samples[{sample_index}]"
+        modifiers = Counter((modifier.get("name"), modifier.get("type")) for modifier in sample.get("modifiers") or [])
+        for (name, kind), count in modifiers.items():
             if count > 1:
                 yield (
-                    f"$.channels[{channel_index}].samples",
-                    f"sample {name!r} appears {count} times in channel {channel.get('name')!r}",
+                    f"{sample_path}.modifiers",
+                    f"{kind} modifier {name!r} appears {count} times on sample {sample.get('name')!r}",
                 )
-        for sample_index, sample in enumerate(samples):
-            modifiers = Counter(
-                (modifier.get("name"), modifier.get("type")) for modifier in sample.get("modifiers") or []
-            )
-            for (name, kind), count in modifiers.items():
-                if count > 1:
-                    yield (
-                        f"$.channels[{channel_index}].samples[{sample_index}].modifiers",
-                        f"{kind} modifier {name!r} appears {count} times on sample {sample.get('name')!r}",
-                    )
-    observed = {entry.get("name"): entry for entry in spec.get("observations") or []}
-    for channel_index, channel in enumerate(spec.get("channels") or []):
-        samples = channel.get("samples") or []
-        if not samples:
-            continue
-        bins = len(samples[0].get("data") or [])
-        observation = observed.get(channel.get("name"))
-        if observation is not None and len(observation.get("data") or []) != bins:
-            yield (
-                f"$.channels[{channel_index}]",
-                f"channel {channel.get('name')!r} has {bins} bins but its observation has "
-                f"{len(observation.get('data') or [])}",
-            )
-        for sample_index, sample in enumerate(samples):
-            path = f"$.channels[{channel_index}].samples[{sample_index}]"
-            yield from _bin_count_problems(path, sample, bins)
+        yield from _bin_count_problems(sample_path, sample, bins)
 
 
 def _bin_count_problems(path: str, sample: dict[str, Any], bins: int):
