@@ -181,7 +181,7 @@ class Context:
             except MemoryError:
                 self._engines[name] = ModelBuildError(f"{name}: out of memory (limit {self.limits.memory_bytes} bytes)")
             except Exception as exc:  # noqa: BLE001 - engines raise anything on hostile input
-                self._engines[name] = ModelBuildError(f"{name} cannot build the model: {type(exc).__name__}: {exc}")
+                self._engines[name] = ModelBuildError(f"{name} cannot build the model: {describe_exception(exc)}")
         built = self._engines[name]
         if isinstance(built, ModelBuildError):
             raise built
@@ -250,6 +250,13 @@ class Context:
             pyhf.schema.validate(spec, "workspace.json")
         model, data = self.pyhf_model(primary.label, spec, with_poi=True)
         return PyhfEngine(model, data, aliases)
+
+
+def describe_exception(exc: BaseException) -> str:
+    """One line: the type and the first lines of the message, without pydantic's help links."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    lines = [line for line in lines if not line.startswith("For further information")]
+    return f"{type(exc).__name__}: {' '.join(lines[:3])}"
 
 
 def guard_pyhf_size(spec: dict[str, Any], limits: ResourceLimits) -> None:

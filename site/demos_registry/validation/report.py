@@ -121,6 +121,14 @@ class ValidationReport:
             convention=data.get("convention", TWICE_NLL_CONVENTION),
         )
 
+    def _archive_members(self) -> dict[str, dict[str, int]]:
+        members: dict[str, dict[str, int]] = {}
+        for entry in self.files:
+            if entry.get("archive") is not None:
+                kinds = members.setdefault(entry["archive"], {})
+                kinds[entry.get("format", "?")] = kinds.get(entry.get("format", "?"), 0) + 1
+        return members
+
     def to_markdown(self) -> str:
         lines = [f"# Model validation: **{self.status.value}**", ""]
         if self.error:
@@ -131,10 +139,14 @@ class ValidationReport:
             lines.append(f"| {check.id} | {check.status.value} | {reason} | {check.duration_seconds:.2f} |")
         lines += ["", "## Files", "", "| file | format | size (bytes) | sha256 |", "|---|---|---|---|"]
         for entry in self.files:
-            lines.append(
-                f"| {entry['path']} | {entry.get('format', '?')} | {entry.get('size', '?')} "
-                f"| `{entry.get('sha256', '')}` |"
-            )
+            if entry.get("archive") is None:
+                lines.append(
+                    f"| {entry['path']} | {entry.get('format', '?')} | {entry.get('size', '?')} "
+                    f"| `{entry.get('sha256', '')}` |"
+                )
+        for archive, members in self._archive_members().items():
+            kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(members.items()))
+            lines.append(f"\n`{archive}` holds {sum(members.values())} files: {kinds}.")
         for facts in self.facts:
             lines += ["", f"## Model `{facts['model']}`", ""]
             lines.append(

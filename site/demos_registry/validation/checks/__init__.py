@@ -1,0 +1,1 @@
+"""The checks; each takes the shared Context and returns one CheckResult."""
