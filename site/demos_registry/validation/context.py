@@ -95,7 +95,10 @@ class Context:
             if container.format == formats.JSON_PATCH:
                 candidates.append(PatchCandidate(container.name, container.document, container, base))
                 continue
-            for patch in container.document.get("patches") or []:
+            patches = container.document.get("patches")
+            for patch in patches if isinstance(patches, list) else []:
+                if not isinstance(patch, dict):
+                    continue
                 name = (patch.get("metadata") or {}).get("name", "?")
                 candidates.append(PatchCandidate(f"{container.name}#{name}", patch.get("patch") or [], container, base))
         return candidates

@@ -58,7 +58,7 @@ def run_worker(
         )
         process.stdin.write(json.dumps({**job, "limits": limits.to_dict()}).encode())
         process.stdin.close()
-        timed_out = _read_events(process, deadline, run, on_event)
+        timed_out = _read_events(process, deadline, run, on_event) or not _exits_before(process, deadline)
         if timed_out:
             _kill_group(process)
         _, status, usage = os.wait4(process.pid, 0)
@@ -124,6 +124,15 @@ def _read_events(
                     on_event(event)
     finally:
         selector.close()
+
+
+def _exits_before(process: subprocess.Popen, deadline: float) -> bool:
+    """Poll, without reaping (so wait4 still gets its resource usage), until the worker exits."""
+    while time.monotonic() < deadline:
+        if os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def _kill_group(process: subprocess.Popen) -> None:

@@ -20,7 +20,7 @@ def check_reference_points(context: Context) -> CheckResult:
         )
     try:
         engine = context.reference_engine()
-        model_label = context.primary().label
+        primary = context.primary()
     except ModelBuildError as exc:
         return CheckResult("reference_points", CheckStatus.FAILED, f"the model cannot be evaluated: {exc}")
     results = []
@@ -50,7 +50,8 @@ def check_reference_points(context: Context) -> CheckResult:
         results.append(entry)
     details = {
         "engine": f"{engine.name} {engine.version}",
-        "model": model_label,
+        "model": primary.label,
+        "model_notes": primary.notes,
         "convention": TWICE_NLL_CONVENTION,
         "points": results,
     }

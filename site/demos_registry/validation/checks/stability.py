@@ -24,7 +24,8 @@ ALLOWED_JUMP_RELATIVE = 1e-3
 
 def check_stability(context: Context) -> CheckResult:
     try:
-        if context.primary() is None:
+        primary = context.primary()
+        if primary is None:
             return CheckResult("stability", CheckStatus.SKIPPED, "no workspace or HS3 model to evaluate")
         engine = context.reference_engine()
     except ModelBuildError as exc:
@@ -40,6 +41,8 @@ def check_stability(context: Context) -> CheckResult:
     results = [_probe(engine, label, vector, probed, rng) for label, vector in points]
     details = {
         "engine": f"{engine.name} {engine.version}",
+        "model": primary.label,
+        "model_notes": primary.notes,
         "gradient_parameters": [engine.parameters[index].name for index in probed],
         "points": results,
     }
