@@ -106,3 +106,11 @@ def test_module_runs_as_a_program(good_model):
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["status"] == "needs_review"
+
+
+def test_reference_points_file_may_be_a_bare_list(good_model, pyhf_reference_points, tmp_path, capsys):
+    points = tmp_path / "points.json"
+    points.write_text(json.dumps(pyhf_reference_points(good_model, [{"mu": 0.5}])))
+    assert main([str(good_model), "--reference-points", str(points), "--quiet", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert next(c for c in report["checks"] if c["id"] == "reference_points")["status"] == "passed"

@@ -86,7 +86,12 @@ def test_expected_outputs_are_compared(workspace):
     model = pyhf_workspace.model()
     data = pyhf_workspace.data(model)
     best, twice_nll = pyhf.infer.mle.fit(data, model, return_fitted_val=True)
-    outputs = {"best_fit": {"mu": float(best[model.config.poi_index])}, "twice_nll_at_best_fit": float(twice_nll)}
+    observed_limit, _expected = pyhf.infer.intervals.upper_limits.upper_limit(data, model, scan=None, level=0.05)
+    outputs = {
+        "best_fit": {"mu": float(best[model.config.poi_index])},
+        "twice_nll_at_best_fit": float(twice_nll),
+        "upper_limit": float(observed_limit),
+    }
     report = validate([str(workspace)], {"expected_outputs": outputs})
     assert report.check("expected_outputs").status == CheckStatus.PASSED
     wrong = {"best_fit": {"mu": float(best[model.config.poi_index]) + 0.5}}
@@ -99,3 +104,9 @@ def test_malformed_metadata_is_a_failed_check_not_a_crash(workspace):
     report = validate([str(workspace)], {"reference_points": [{"parameters": {"mu": 1.0}}]})
     assert report.check("metadata").status == CheckStatus.FAILED
     assert "reference_points[0]" in report.check("metadata").reason
+
+
+def test_declared_format_must_match_the_files(workspace):
+    report = validate([str(workspace)], {"format": "hs3"})
+    assert report.check("integrity").status == CheckStatus.FAILED
+    assert "metadata declares format 'hs3'" in report.check("integrity").reason
