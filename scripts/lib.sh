@@ -176,7 +176,15 @@ ensure_search() {
 }
 
 # Build the JavaScript/CSS bundles with webpack; skipped when nothing changed.
+# One build at a time: a second caller waits for the first and then finds it done.
 build_assets() {
+    exec 9>"$VAR/assets.lock"
+    flock 9
+    build_assets_unlocked
+    flock -u 9
+}
+
+build_assets_unlocked() {
     local stamp="$INVENIO_INSTANCE_PATH/.assets-built"
     local want
     want=$(cd "$ROOT" && find assets static site/demos_registry -type f \

@@ -83,18 +83,31 @@ def search_hosts(osmem_server):
     return [{"host": host, "port": int(port)}]
 
 
+REDIS = os.environ.get("INVENIO_REDIS_URL", "redis://localhost:6379").rstrip("/")
+TEST_REDIS_DB = int(os.environ.get("DEMOS_TEST_REDIS_DB", "8"))
+"""Redis database of the tests (the next one is their broker), apart from scripts/run's 0-5,
+so that the suite can run beside a running registry (or another suite with another value)."""
+
+
 @pytest.fixture(scope="module")
 def broker_uri():
     """Celery broker: Redis (tasks run eagerly, but indexer queues need a broker)."""
-    redis = os.environ.get("INVENIO_REDIS_URL", "redis://localhost:6379")
-    return os.environ.get("BROKER_URL", f"{redis}/6")
+    return os.environ.get("BROKER_URL", f"{REDIS}/{TEST_REDIS_DB + 1}")
 
 
 @pytest.fixture(scope="module")
-def app_config(app_config):
+def app_config(app_config, broker_uri):
     """The registry's configuration with test-friendly transport settings."""
+    test_redis = f"{REDIS}/{TEST_REDIS_DB}"
     app_config.update(
         CACHE_TYPE="RedisCache",
+        CACHE_REDIS_URL=test_redis,
+        ACCOUNTS_SESSION_REDIS_URL=test_redis,
+        RATELIMIT_STORAGE_URI=test_redis,
+        COMMUNITIES_IDENTITIES_CACHE_REDIS_URL=test_redis,
+        IIIF_CACHE_REDIS_URL=test_redis,
+        CELERY_BROKER_URL=broker_uri,
+        QUEUES_BROKER_URL=broker_uri,
         SESSION_COOKIE_SECURE=False,
         SITE_UI_URL="http://localhost",
         SITE_API_URL="http://localhost/api",

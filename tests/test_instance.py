@@ -1,65 +1,20 @@
 """The registry instance works end to end: REST deposit, search, pages, OAI-PMH."""
 
-import json
 import uuid
 import xml.etree.ElementTree as ET
 
-from invenio_access.permissions import authenticated_user
-from invenio_access.utils import get_identity
-from invenio_rdm_records.proxies import current_rdm_records_service
-from invenio_search.proxies import current_search_client
+from rest_helpers import (
+    create_draft,
+    drafts_of,
+    error_fields,
+    publish,
+    record_metadata,
+    refresh_records_index,
+    upload_file,
+)
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 MODEL_FILE = "2-bin_1-channel.json"
-
-
-def record_metadata(title):
-    """Minimal complete metadata of a record."""
-    return {
-        "access": {"record": "public", "files": "public"},
-        "files": {"enabled": True},
-        "metadata": {
-            "title": title,
-            "resource_type": {"id": "dataset"},
-            "publication_date": "2024-11-05",
-            "publisher": "DEMOS Model Registry",
-            "creators": [
-                {
-                    "person_or_org": {
-                        "type": "personal",
-                        "family_name": "Researcher",
-                        "given_name": "Ada",
-                    }
-                }
-            ],
-        },
-    }
-
-
-def refresh_records_index():
-    """Make just-indexed records visible to search."""
-    current_rdm_records_service.indexer.process_bulk_queue()
-    current_search_client.indices.refresh(index="*")
-
-
-def upload_file(client, headers, draft_id, filename, content):
-    """Upload one file into a draft through the three-step files API."""
-    files_url = f"/api/records/{draft_id}/draft/files"
-    response = client.post(files_url, headers=headers, data=json.dumps([{"key": filename}]))
-    assert response.status_code == 201, response.json
-    octet = {**headers, "Content-Type": "application/octet-stream"}
-    response = client.put(f"{files_url}/{filename}/content", headers=octet, data=content)
-    assert response.status_code == 200, response.json
-    response = client.post(f"{files_url}/{filename}/commit", headers=headers)
-    assert response.status_code == 200, response.json
-    return response.json
-
-
-def identity_of(user):
-    """The service identity of a logged-in user."""
-    identity = get_identity(user)
-    identity.provides.add(authenticated_user)
-    return identity
 
 
 def test_deposit_publish_search_and_landing_page(client, api_headers, shared_models):
@@ -67,9 +22,7 @@ def test_deposit_publish_search_and_landing_page(client, api_headers, shared_mod
     title = f"Two-bin counting model {uuid.uuid4().hex[:8]}"
     content = (shared_models / "pyhf" / MODEL_FILE).read_bytes()
 
-    response = client.post(
-        "/api/records", headers=api_headers, data=json.dumps(record_metadata(title))
-    )
+    response = create_draft(client, api_headers, record_metadata(title))
     assert response.status_code == 201, response.json
     draft_id = response.json["id"]
     assert not response.json.get("errors")
@@ -77,7 +30,7 @@ def test_deposit_publish_search_and_landing_page(client, api_headers, shared_mod
     uploaded = upload_file(client, api_headers, draft_id, MODEL_FILE, content)
     assert uploaded["size"] == len(content)
 
-    response = client.post(f"/api/records/{draft_id}/draft/actions/publish", headers=api_headers)
+    response = publish(client, api_headers, draft_id)
     assert response.status_code == 202, response.json
     assert response.json["is_published"] is True
 
@@ -133,23 +86,16 @@ def test_publish_without_required_metadata_is_refused(client, api_headers):
     del incomplete["metadata"]["title"]
     del incomplete["metadata"]["creators"]
     incomplete["files"] = {"enabled": False}
-    response = client.post("/api/records", headers=api_headers, data=json.dumps(incomplete))
+    response = create_draft(client, api_headers, incomplete)
     assert response.status_code == 201
     draft_id = response.json["id"]
 
-    response = client.post(f"/api/records/{draft_id}/draft/actions/publish", headers=api_headers)
+    response = publish(client, api_headers, draft_id)
     assert response.status_code == 400
-    fields = {error["field"] for error in response.json["errors"]}
-    assert {"metadata.title", "metadata.creators"} <= fields
+    assert {"metadata.title", "metadata.creators"} <= error_fields(response)
 
     assert client.get(f"/api/records/{draft_id}").status_code == 404
     assert client.get(f"/api/records/{draft_id}/draft", headers=api_headers).status_code == 200
-
-
-def drafts_of(user):
-    """How many drafts a user has (after a refresh of the index)."""
-    refresh_records_index()
-    return current_rdm_records_service.search_drafts(identity_of(user), params={"size": 1}).total
 
 
 def test_unparsable_payload_is_a_400_and_creates_nothing(client, api_headers, researcher):
@@ -165,8 +111,7 @@ def test_wrongly_typed_field_is_named_and_not_stored(client, api_headers):
     """A draft keeps partial data, but a wrongly typed value is named and dropped."""
     payload = record_metadata("wrongly typed")
     payload["metadata"]["publication_date"] = "the day before yesterday"
-    response = client.post("/api/records", headers=api_headers, data=json.dumps(payload))
+    response = create_draft(client, api_headers, payload)
     assert response.status_code == 201
-    errors = {error["field"]: error["messages"] for error in response.json["errors"]}
-    assert "metadata.publication_date" in errors
+    assert "metadata.publication_date" in error_fields(response)
     assert "publication_date" not in response.json["metadata"]

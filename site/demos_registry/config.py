@@ -16,9 +16,16 @@ from datetime import datetime
 
 from invenio_app_rdm import __version__ as invenio_app_rdm_version
 from invenio_i18n import lazy_gettext as _
+from invenio_rdm_records.services.components import DefaultRecordsComponents
 
 from . import __version__
-from .search.facets import embedded_search_facets
+from .custom_fields.components import DemosFieldsComponent
+from .custom_fields.config import (
+    DEMOS_CUSTOM_FIELDS,
+    DEMOS_CUSTOM_FIELDS_UI,
+    DEMOS_NAMESPACE,
+)
+from .search.config import REGISTRY_SEARCH, REGISTRY_SEARCH_DRAFTS, registry_facets
 
 
 def _env(name, default):
@@ -64,8 +71,6 @@ QUEUES_BROKER_URL = BROKER_URL
 SEARCH_HOSTS = [{"host": "localhost", "port": 9200}]
 SEARCH_INDEX_PREFIX = "demos-"
 DEMOS_EMBEDDED_SEARCH = _env("DEMOS_EMBEDDED_SEARCH", "False") == "True"
-if DEMOS_EMBEDDED_SEARCH:
-    RDM_FACETS = embedded_search_facets()
 
 # Security
 # ========
@@ -155,3 +160,14 @@ ADMINISTRATION_DISPLAY_VERSIONS = [
 ]
 
 STATS_EVENTS_UTC_DATETIME_ENABLED = True
+
+# DEMOS model records
+# ===================
+RDM_NAMESPACES = DEMOS_NAMESPACE
+RDM_CUSTOM_FIELDS = DEMOS_CUSTOM_FIELDS
+RDM_CUSTOM_FIELDS_UI = [DEMOS_CUSTOM_FIELDS_UI]
+# First: it must see (and fix) the submitted data before Invenio copies it to the draft.
+RDM_RECORDS_SERVICE_COMPONENTS = [DemosFieldsComponent, *DefaultRecordsComponents]
+RDM_FACETS = registry_facets(embedded_search=DEMOS_EMBEDDED_SEARCH)
+RDM_SEARCH = REGISTRY_SEARCH
+RDM_SEARCH_DRAFTS = REGISTRY_SEARCH_DRAFTS

@@ -6,6 +6,7 @@ existing data and only fills what is missing, e.g. the indices of a search
 server that started empty (the embedded osmem-server keeps nothing on restart).
 """
 
+import inspect
 import secrets
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -25,12 +26,13 @@ from invenio_files_rest.models import Location
 from invenio_indexer.proxies import current_indexer_registry
 from invenio_queues.proxies import current_queues
 from invenio_rdm_records.fixtures import FixturesEngine as VocabulariesAndCommunities
+from invenio_rdm_records.fixtures import PrioritizedVocabulariesFixtures
 from invenio_rdm_records.proxies import current_rdm_records_service
 from invenio_records_resources.proxies import current_service_registry
 from invenio_records_resources.services.custom_fields.mappings import Mapping
 from invenio_search.proxies import current_search, current_search_client
 from invenio_search.utils import build_alias_name
-from sqlalchemy import inspect
+from sqlalchemy import inspect as inspect_database
 
 ADMIN_ROLE = "admin"
 
@@ -54,7 +56,7 @@ def eager_tasks():
 
 def ensure_tables():
     """Create the tables of an empty database; True if it was empty."""
-    if inspect(db.engine).has_table("accounts_user"):
+    if inspect_database(db.engine).has_table("accounts_user"):
         progress("database: tables exist")
         return False
     db.metadata.create_all(bind=db.engine)
@@ -156,18 +158,32 @@ def load_fixtures():
     progress("fixtures: vocabularies, communities, pages and OAI sets loaded")
 
 
+def load_new_vocabularies():
+    """Vocabulary types added to app_data/ since the instance was set up."""
+    app_data = Path(current_app.instance_path) / "app_data"
+    with eager_tasks():
+        PrioritizedVocabulariesFixtures(
+            system_identity,
+            app_data_folder=app_data,
+            pkg_data_folder=Path(inspect.getfile(VocabulariesAndCommunities)).parent / "data",
+            filename="vocabularies.yaml",
+        ).load()
+    progress("fixtures: vocabularies up to date")
+
+
 def setup_instance(admin_email, password_file, files_path):
     """Bring an instance to a usable state, whatever state it is in."""
     new_database = ensure_tables()
     ensure_files_location(files_path)
     ensure_admin_role()
     new_indices = ensure_indices()
-    if new_indices:
-        put_custom_field_mappings()
+    put_custom_field_mappings()
     current_queues.declare()
     progress("queues: declared")
     if new_database:
         load_fixtures()
-    elif new_indices:
-        reindex_everything()
+    else:
+        if new_indices:
+            reindex_everything()
+        load_new_vocabularies()
     ensure_admin_user(admin_email, password_file)

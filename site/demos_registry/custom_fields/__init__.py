@@ -1,0 +1,1 @@
+"""The ``demos`` custom fields of a DEMOS model record."""

@@ -1,0 +1,91 @@
+"""Service component keeping the registry's own DEMOS fields in its hands.
+
+- ``demos:checksums`` and ``demos:validation`` are written by the registry (the
+  validation tasks); a user's value for them is replaced by the stored one.
+- ``demos:model_id`` identifies a model across its versions: assigned once when
+  missing, carried into new versions, and never changed afterwards.
+- an invalid DEMOS value refuses the whole save with a 400 naming the field,
+  where Invenio would keep the draft and silently drop the value: a model must
+  never be published without what its author meant to declare.
+- a record of resource type ``model`` is published only with domain, engine and
+  format (drafts may be saved without them, as Invenio drafts may).
+"""
+
+import uuid
+
+from invenio_drafts_resources.services.records.components import ServiceComponent
+from marshmallow import ValidationError
+
+from .config import SYSTEM_FIELDS
+
+MODEL_ID = "demos:model_id"
+DEMOS_ERROR_PREFIX = "custom_fields.demos:"
+MODEL_RESOURCE_TYPE = "model"
+REQUIRED_FOR_MODELS = ("demos:domain", "demos:engine", "demos:format")
+"""What a harvester, a curator and the validation need to know about every model."""
+
+
+def refuse_invalid_demos_values(errors):
+    """Raise the DEMOS field errors of a lenient draft load as a validation error."""
+    messages = {}
+    for error in errors or []:
+        if not error["field"].startswith(DEMOS_ERROR_PREFIX):
+            continue
+        *parents, leaf = error["field"].split(".")
+        node = messages
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = error["messages"]
+    if messages:
+        raise ValidationError(messages)
+
+
+class DemosFieldsComponent(ServiceComponent):
+    """Protect system-written fields, keep the model id stable, complete models."""
+
+    def _keep_system_fields(self, data, previous):
+        custom_fields = data.setdefault("custom_fields", {})
+        for name in SYSTEM_FIELDS:
+            custom_fields.pop(name, None)
+            if name in previous:
+                custom_fields[name] = previous[name]
+
+    def _keep_model_id(self, data, previous):
+        custom_fields = data.setdefault("custom_fields", {})
+        if previous.get(MODEL_ID):
+            custom_fields[MODEL_ID] = previous[MODEL_ID]
+        elif not custom_fields.get(MODEL_ID):
+            custom_fields[MODEL_ID] = str(uuid.uuid4())
+
+    def create(self, identity, data=None, record=None, errors=None, **kwargs):
+        """New drafts: valid DEMOS values, no system values, a model id."""
+        refuse_invalid_demos_values(errors)
+        self._keep_system_fields(data, {})
+        self._keep_model_id(data, {})
+
+    def update_draft(self, identity, data=None, record=None, errors=None, **kwargs):
+        """Edits: valid DEMOS values; the stored system values and model id stay."""
+        refuse_invalid_demos_values(errors)
+        previous = dict(record.get("custom_fields", {}))
+        self._keep_system_fields(data, previous)
+        self._keep_model_id(data, previous)
+
+    def publish(self, identity, draft=None, record=None, **kwargs):
+        """A statistical model is published only with its domain, engine and format."""
+        if draft.get("metadata", {}).get("resource_type", {}).get("id") != MODEL_RESOURCE_TYPE:
+            return
+        custom_fields = draft.get("custom_fields", {})
+        missing = {
+            name: ["Missing data for required field."]
+            for name in REQUIRED_FOR_MODELS
+            if not custom_fields.get(name)
+        }
+        if missing:
+            raise ValidationError({"custom_fields": missing})
+
+    def new_version(self, identity, draft=None, record=None, **kwargs):
+        """A new version is the same model: same id, validation to be redone."""
+        custom_fields = draft.setdefault("custom_fields", {})
+        custom_fields[MODEL_ID] = record.get("custom_fields", {}).get(MODEL_ID) or str(uuid.uuid4())
+        for name in SYSTEM_FIELDS:
+            custom_fields.pop(name, None)

@@ -1,0 +1,216 @@
+"""The ``demos`` namespace: custom fields of a DEMOS model record and their form UI.
+
+Users fill the fields of ``DEMOS_USER_FIELDS``; ``demos:checksums`` and
+``demos:validation`` are written by the registry only (see components.py).
+"""
+
+from invenio_i18n import lazy_gettext as _
+from invenio_records_resources.services.custom_fields import KeywordCF, TextCF
+
+from .fields import (
+    CHECKSUM_PROPERTIES,
+    EXPECTED_OUTPUTS_PROPERTIES,
+    EXTERNAL_REFERENCE_PROPERTIES,
+    MODEL_SELECTION_PROPERTIES,
+    REFERENCE_POINT_PROPERTIES,
+    VALIDATION_PROPERTIES,
+    CheckedVocabularyCF,
+    ChecksumSchema,
+    ExpectedOutputsSchema,
+    ExternalReferenceSchema,
+    ModelSelectionSchema,
+    NestedCF,
+    ReferencePointSchema,
+    SystemCF,
+)
+from .validators import model_version, uuid_string
+
+DEMOS_NAMESPACE = {"demos": "https://w3id.org/demos/terms#"}
+
+SYSTEM_FIELDS = ("demos:checksums", "demos:validation")
+"""Written by the registry; whatever a user sends for them is ignored."""
+
+DEMOS_CUSTOM_FIELDS = [
+    CheckedVocabularyCF(name="demos:domain", vocabulary_id="demosdomains", dump_options=True),
+    CheckedVocabularyCF(
+        name="demos:collaboration",
+        vocabulary_id="demoscollaborations",
+        dump_options=True,
+        sort_by="title",
+    ),
+    CheckedVocabularyCF(name="demos:engine", vocabulary_id="demosengines", dump_options=True),
+    CheckedVocabularyCF(name="demos:format", vocabulary_id="demosformats", dump_options=True),
+    KeywordCF(name="demos:model_version", field_args={"validate": model_version}),
+    KeywordCF(name="demos:model_id", field_args={"validate": uuid_string}),
+    NestedCF(
+        name="demos:reference_points",
+        schema=ReferencePointSchema,
+        properties=REFERENCE_POINT_PROPERTIES,
+        multiple=True,
+    ),
+    NestedCF(
+        name="demos:expected_outputs",
+        schema=ExpectedOutputsSchema,
+        properties=EXPECTED_OUTPUTS_PROPERTIES,
+    ),
+    NestedCF(
+        name="demos:model_selection",
+        schema=ModelSelectionSchema,
+        properties=MODEL_SELECTION_PROPERTIES,
+    ),
+    NestedCF(
+        name="demos:external_references",
+        schema=ExternalReferenceSchema,
+        properties=EXTERNAL_REFERENCE_PROPERTIES,
+        multiple=True,
+    ),
+    KeywordCF(name="demos:tags", multiple=True),
+    TextCF(name="demos:search_keywords", multiple=True, use_as_filter=True),
+    TextCF(name="demos:citations", multiple=True),
+    NestedCF(
+        name="demos:checksums",
+        schema=ChecksumSchema,
+        properties=CHECKSUM_PROPERTIES,
+        multiple=True,
+    ),
+    SystemCF(name="demos:validation", properties=VALIDATION_PROPERTIES),
+]
+
+SEARCHED_FIELDS = [
+    "custom_fields.demos:tags^2",
+    "custom_fields.demos:search_keywords^2",
+    "custom_fields.demos:citations",
+    "custom_fields.demos:collaboration.title.en^2",
+    "custom_fields.demos:domain.title.en",
+    "custom_fields.demos:engine.title.en",
+    "custom_fields.demos:format.title.en",
+    "custom_fields.demos:external_references.identifier",
+    "custom_fields.demos:model_id",
+]
+"""Custom fields a plain full-text query searches, besides Invenio's own."""
+
+DEMOS_CUSTOM_FIELDS_UI = {
+    "section": _("DEMOS model"),
+    "hide_from_landing_page": True,
+    "fields": [
+        {
+            "field": "demos:domain",
+            "ui_widget": "Dropdown",
+            "props": {
+                "label": _("Physics domain"),
+                "placeholder": _("Select the research domain"),
+                "icon": "atom",
+                "description": _("One of the six ErUM domains the model belongs to."),
+                "search": False,
+                "multiple": False,
+                "clearable": True,
+                "required": True,
+            },
+        },
+        {
+            "field": "demos:collaboration",
+            "ui_widget": "Dropdown",
+            "props": {
+                "label": _("Collaboration"),
+                "placeholder": _("e.g. ATLAS, Belle II"),
+                "icon": "users",
+                "description": _("The experiment or group that published the model."),
+                "search": True,
+                "multiple": False,
+                "clearable": True,
+            },
+        },
+        {
+            "field": "demos:engine",
+            "ui_widget": "Dropdown",
+            "props": {
+                "label": _("Engine"),
+                "placeholder": _("Software that evaluates the likelihood"),
+                "icon": "cogs",
+                "description": _("The engine the reference values were computed with."),
+                "search": False,
+                "multiple": False,
+                "clearable": True,
+                "required": True,
+            },
+        },
+        {
+            "field": "demos:format",
+            "ui_widget": "Dropdown",
+            "props": {
+                "label": _("Format"),
+                "placeholder": _("Serialisation of the model file"),
+                "icon": "file code",
+                "description": _("How the uploaded model is written."),
+                "search": False,
+                "multiple": False,
+                "clearable": True,
+                "required": True,
+            },
+        },
+        {
+            "field": "demos:model_version",
+            "ui_widget": "Input",
+            "props": {
+                "label": _("Model version"),
+                "placeholder": "1.0.0",
+                "icon": "code branch",
+                "description": _("Version of the model itself (not of this record)."),
+            },
+        },
+        {
+            "field": "demos:reference_points",
+            "ui_widget": "DemosReferencePoints",
+            "props": {
+                "label": _("Reference points"),
+                "icon": "crosshairs",
+                "description": _(
+                    "Parameter values and the expected −2 ln L there; the registry "
+                    "evaluates the model at each point and compares within "
+                    "atol + rtol·|expected| (rtol defaults to 1e-5)."
+                ),
+            },
+        },
+        {
+            "field": "demos:external_references",
+            "ui_widget": "DemosExternalReferences",
+            "props": {
+                "label": _("External references"),
+                "icon": "linkify",
+                "description": _(
+                    "Publication DOI, arXiv, INSPIRE, HEPData, Zenodo and GitHub links."
+                ),
+            },
+        },
+        {
+            "field": "demos:tags",
+            "ui_widget": "MultiInput",
+            "props": {
+                "label": _("Tags"),
+                "placeholder": _("e.g. B-meson, rare-decay"),
+                "icon": "tags",
+                "description": _("Short tags; press enter after each."),
+            },
+        },
+        {
+            "field": "demos:search_keywords",
+            "ui_widget": "MultiInput",
+            "props": {
+                "label": _("Search keywords"),
+                "placeholder": _("e.g. sbottom, multi-b"),
+                "icon": "search",
+                "description": _("Extra words the model should be found by."),
+            },
+        },
+        {
+            "field": "demos:citations",
+            "ui_widget": "MultiInput",
+            "props": {
+                "label": _("Citations"),
+                "placeholder": _("e.g. Phys. Rev. D 109, 112006 (2024)"),
+                "icon": "quote left",
+                "description": _("How to cite the work the model comes from."),
+            },
+        },
+    ],
+}

@@ -1,0 +1,107 @@
+"""Payloads and REST steps shared by the tests."""
+
+import json
+
+from invenio_access.permissions import authenticated_user
+from invenio_access.utils import get_identity
+from invenio_rdm_records.proxies import current_rdm_records_service
+from invenio_search.proxies import current_search_client
+
+BELLE2_DOI = "10.1103/PhysRevD.109.112006"
+
+
+def record_metadata(title, resource_type="dataset"):
+    """Minimal complete metadata of a record."""
+    return {
+        "access": {"record": "public", "files": "public"},
+        "files": {"enabled": True},
+        "metadata": {
+            "title": title,
+            "resource_type": {"id": resource_type},
+            "publication_date": "2024-11-05",
+            "publisher": "DEMOS Model Registry",
+            "creators": [
+                {
+                    "person_or_org": {
+                        "type": "personal",
+                        "family_name": "Researcher",
+                        "given_name": "Ada",
+                    }
+                }
+            ],
+        },
+    }
+
+
+def model_metadata(title, **custom_fields):
+    """A statistical model with every DEMOS field a user fills, overridable per test."""
+    payload = record_metadata(title, resource_type="model")
+    payload["custom_fields"] = {
+        "demos:domain": {"id": "particle"},
+        "demos:collaboration": {"id": "belle-ii"},
+        "demos:engine": {"id": "pyhf"},
+        "demos:format": {"id": "pyhf-json"},
+        "demos:model_version": "1.0.0",
+        "demos:reference_points": [
+            {"label": "nominal", "parameters": {"mu": 1.0}, "expected": 23.5, "rtol": 1e-5},
+            {"parameters": {"mu": 0.0}, "expected": 25.1, "atol": 0.001},
+        ],
+        "demos:external_references": [
+            {"scheme": "doi", "identifier": BELLE2_DOI, "description": "Publication"},
+            {"scheme": "arxiv", "identifier": "2311.14647"},
+            {"scheme": "hepdata", "identifier": "10.17182/hepdata.146874.v1"},
+            {"scheme": "github", "identifier": "https://github.com/scikit-hep/pyhf"},
+        ],
+        "demos:tags": ["B-meson", "rare-decay", "neutrino"],
+        "demos:search_keywords": ["penguin", "missing energy"],
+        "demos:citations": ["Belle II, Phys. Rev. D 109, 112006 (2024)"],
+        **custom_fields,
+    }
+    return payload
+
+
+def identity_of(user):
+    """The service identity of a logged-in user."""
+    identity = get_identity(user)
+    identity.provides.add(authenticated_user)
+    return identity
+
+
+def refresh_records_index():
+    """Make just-indexed records and drafts visible to search."""
+    current_rdm_records_service.indexer.process_bulk_queue()
+    current_search_client.indices.refresh(index="*")
+
+
+def drafts_of(user):
+    """How many drafts a user has (after a refresh of the index)."""
+    refresh_records_index()
+    return current_rdm_records_service.search_drafts(identity_of(user), params={"size": 1}).total
+
+
+def create_draft(client, headers, payload):
+    """POST a draft; returns the response."""
+    return client.post("/api/records", headers=headers, data=json.dumps(payload))
+
+
+def upload_file(client, headers, draft_id, filename, content):
+    """Upload one file into a draft through the three-step files API."""
+    files_url = f"/api/records/{draft_id}/draft/files"
+    response = client.post(files_url, headers=headers, data=json.dumps([{"key": filename}]))
+    assert response.status_code == 201, response.json
+    octet = {**headers, "Content-Type": "application/octet-stream"}
+    response = client.put(f"{files_url}/{filename}/content", headers=octet, data=content)
+    assert response.status_code == 200, response.json
+    response = client.post(f"{files_url}/{filename}/commit", headers=headers)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def publish(client, headers, draft_id):
+    """Publish a draft; returns the response."""
+    return client.post(f"/api/records/{draft_id}/draft/actions/publish", headers=headers)
+
+
+def error_fields(response):
+    """The field paths named in an error response (or a draft's errors)."""
+    return {error["field"] for error in response.json.get("errors", [])}
