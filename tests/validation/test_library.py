@@ -211,3 +211,65 @@ def test_copy_on_write_patching_follows_rfc_6902(operations, expected):
 def test_copy_on_write_patching_reports_conflicts(operations):
     with pytest.raises(PatchConflict):
         apply_patch({"a": [1, 2], "b": {"c": 3}}, operations)
+
+
+def test_pyhf_to_hs3_translation_agrees_with_pyhf_in_pyhs3():
+    from demos_registry.validation.engines.pyhf_to_hs3 import pyhf_to_hs3
+    from demos_registry.validation.engines.pyhs3 import Pyhs3Engine
+
+    spec = {
+        "channels": [
+            {
+                "name": "sr",
+                "samples": [
+                    {
+                        "name": "signal",
+                        "data": [5.0, 8.0],
+                        "modifiers": [
+                            {"name": "mu", "type": "normfactor", "data": None},
+                            {"name": "lumi", "type": "lumi", "data": None},
+                        ],
+                    },
+                    {
+                        "name": "background",
+                        "data": [50.0, 40.0],
+                        "modifiers": [
+                            {"name": "lumi", "type": "lumi", "data": None},
+                            {"name": "norm", "type": "normsys", "data": {"hi": 1.1, "lo": 0.85}},
+                            {
+                                "name": "shape",
+                                "type": "histosys",
+                                "data": {"hi_data": [53.0, 41.0], "lo_data": [48.0, 37.0]},
+                            },
+                            {"name": "mc_stat", "type": "shapesys", "data": [4.0, 3.0]},
+                        ],
+                    },
+                ],
+            }
+        ],
+        "observations": [{"name": "sr", "data": [57.0, 46.0]}],
+        "measurements": [
+            {
+                "name": "m",
+                "config": {
+                    "poi": "mu",
+                    "parameters": [
+                        {"name": "lumi", "auxdata": [1.0], "sigmas": [0.02], "bounds": [[0.9, 1.1]], "inits": [1.0]}
+                    ],
+                },
+            }
+        ],
+        "version": "1.0.0",
+    }
+    workspace = pyhf.Workspace(spec)
+    model = workspace.model()
+    data = workspace.data(model)
+    document, aliases = pyhf_to_hs3(model, spec, data[: model.config.nmaindata])
+    translated = Pyhs3Engine(document, aliases={hs3: flat for flat, hs3 in aliases.items()})
+    reference = PyhfEngine(model, data)
+    assert sorted(translated.parameter_names()) == sorted(reference.parameter_names())
+    start = reference.twice_nll({})
+    translated_start = translated.twice_nll({})
+    for point in [{"mu": 2.0}, {"lumi": 1.03}, {"norm": 0.6}, {"shape": -0.7}, {"shape": 1.4}, {"mc_stat[1]": 1.1}]:
+        expected = reference.twice_nll(point) - start
+        assert translated.twice_nll(point) - translated_start == pytest.approx(expected, rel=1e-9, abs=1e-9), point

@@ -25,6 +25,9 @@ def test_pyhf_workspace_with_reference_points_and_checksum_passes(models_dir, py
     assert (facts["n_channels"], facts["n_bins"], facts["pois"]) == (1, 2, ["mu"])
     assert {p["name"] for p in facts["parameters"]} == {"mu", "uncorr_bkguncrt[0]", "uncorr_bkguncrt[1]"}
     assert report.engines["pyhf"] == "0.7.6"
+    cross = report.check("cross_engine")
+    assert cross.status == CheckStatus.PASSED
+    assert set(cross.details["engines"]) == {"pyhf", "pyhs3"} and cross.details["pyhs3_reads_a_translation"]
 
 
 def test_background_workspace_with_patchset_passes(models_dir, pyhf_reference_points):
@@ -141,6 +144,8 @@ def test_atlas_sbottom_archive_validates(atlas_archive, atlas_metadata):
     assert checks["checksums"] == checks["reference_points"] == checks["patches"] == CheckStatus.PASSED
     patches = report.check("patches")
     assert patches.details["patches"] >= 600 and not patches.details["failures"]
+    cross = report.check("cross_engine")
+    assert cross.status == CheckStatus.SKIPPED and "936 modifiers (limit 100)" in cross.reason
     selected = next(facts for facts in report.facts if "+" in facts["model"])
     assert selected["pois"] == ["mu_SIG"]
     assert selected["n_parameters"] > 50

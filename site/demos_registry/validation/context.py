@@ -18,8 +18,15 @@ from .metadata import ValidationMetadata
 from .patching import PatchConflict, apply_patch
 
 
+MAX_MODIFIERS_FOR_PYHS3_TRANSLATION = 100
+
+
 class ModelBuildError(Exception):
     """The selected model cannot be built by the engine; the message says why."""
+
+
+class EngineNotApplicable(ModelBuildError):
+    """The engine cannot take part for a reason that lies with the engine, not the submission."""
 
 
 @dataclass
@@ -195,7 +202,7 @@ class Context:
         primary = self.primary()
         if primary is None:
             return []
-        names = ["pyhs3", "pyhf", "root"] if primary.source.format == formats.HS3 else ["pyhf"]
+        names = ["pyhs3", "pyhf", "root"] if primary.source.format == formats.HS3 else ["pyhf", "pyhs3"]
         declared = self.metadata.engine
         if declared in names:
             names.remove(declared)
@@ -221,6 +228,8 @@ class Context:
         self.progress(f"building the {name} model of {primary.label}")
         if name == "pyhf":
             return self._build_pyhf(primary)
+        if name == "pyhs3" and primary.source.format != formats.HS3:
+            return self._build_translated_pyhs3(primary)
         if primary.source.format != formats.HS3:
             raise ModelBuildError(f"{name} reads HS3 only, the model is {primary.source.format}")
         guard_hs3_size(primary.document, self.limits)
@@ -253,6 +262,29 @@ class Context:
             pyhf.schema.validate(spec, "workspace.json")
         model, data = self.pyhf_model(primary.label, spec, with_poi=True)
         return PyhfEngine(model, data, aliases)
+
+    def _build_translated_pyhs3(self, primary: PrimaryModel) -> LikelihoodEngine:
+        """pyhs3 on an HS3 translation of the pyhf workspace: an independent second engine.
+
+        Whatever stops it (something HS3 cannot express, a construct pyhs3 does not evaluate)
+        says nothing about the submission, so it is reported as not applicable.
+        """
+        modifiers = formats.count_pyhf_modifiers(primary.document)
+        if modifiers > MAX_MODIFIERS_FOR_PYHS3_TRANSLATION:
+            raise EngineNotApplicable(
+                f"pyhs3 is not run on a translation of {modifiers} modifiers (limit "
+                f"{MAX_MODIFIERS_FOR_PYHS3_TRANSLATION}): building its graph takes ~25 ms per modifier"
+            )
+        from .engines.pyhf_to_hs3 import pyhf_to_hs3
+        from .engines.pyhs3 import Pyhs3Engine
+
+        reference = self.engine("pyhf")
+        model = reference.model
+        try:
+            document, aliases = pyhf_to_hs3(model, primary.document, list(reference.data[: model.config.nmaindata]))
+            return Pyhs3Engine(document, aliases={hs3: flat for flat, hs3 in aliases.items()})
+        except Exception as exc:  # noqa: BLE001 - any failure here is the translation's or pyhs3's
+            raise EngineNotApplicable(f"pyhs3 cannot evaluate an HS3 translation: {describe_exception(exc)}") from exc
 
 
 def describe_exception(exc: BaseException) -> str:

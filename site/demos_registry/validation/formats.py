@@ -68,6 +68,14 @@ def count_pyhf_bins(spec: dict[str, Any]) -> int:
     )
 
 
+def count_pyhf_modifiers(spec: dict[str, Any]) -> int:
+    return sum(
+        len(sample.get("modifiers") or [])
+        for channel in spec.get("channels") or []
+        for sample in channel.get("samples") or []
+    )
+
+
 def count_hs3_bins(document: dict[str, Any]) -> int:
     """HS3 axes declare bin counts that engines allocate before reading any contents."""
     bins = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,8 @@ class Pyhs3Engine(LikelihoodEngine):
     name = "pyhs3"
     version = pyhs3.__version__
 
-    def __init__(self, document: dict[str, Any]):
+    def __init__(self, document: dict[str, Any], aliases: dict[str, str] | None = None):
+        """`aliases` renames HS3 parameter names (HS3 name -> public name)."""
         workspace = pyhs3.Workspace(**document)
         analysis = choose_analysis(document)
         model = workspace.model(workspace.analyses[analysis["name"]])
@@ -26,8 +28,12 @@ class Pyhs3Engine(LikelihoodEngine):
         self._inputs = [variable for variable in graph_inputs([expression]) if not isinstance(variable, Constant)]
         self._function = pytensor.function(self._inputs, expression, mode="FAST_COMPILE")
         declared = declared_parameters(document, analysis)
+        aliases = aliases or {}
         self.parameters = [
-            declared.get(variable.name) or Parameter(variable.name, 1.0, float("-inf"), float("inf"))
+            replace(
+                declared.get(variable.name) or Parameter(variable.name, 1.0, float("-inf"), float("inf")),
+                name=aliases.get(variable.name, variable.name),
+            )
             for variable in self._inputs
         ]
 
