@@ -64,6 +64,15 @@ class Context:
     _primary_resolved: bool = False
     _patch_candidates: list[PatchCandidate] | None = None
     _pyhf_models: dict[tuple[str, bool], tuple[Any, list[float]]] = field(default_factory=dict)
+    _schema_valid: set[str] = field(default_factory=set)
+
+    def validate_workspace_schema(self, key: str, spec: dict[str, Any]) -> None:
+        """pyhf's workspace schema, once per document (a patched workspace is built in two checks)."""
+        import pyhf
+
+        if key not in self._schema_valid:
+            pyhf.schema.validate(spec, "workspace.json")
+            self._schema_valid.add(key)
 
     def pyhf_model(self, key: str, spec: dict[str, Any], with_poi: bool) -> tuple[Any, list[float]]:
         """Build once the pyhf model and data of a workspace whose schema was already checked.
@@ -244,7 +253,6 @@ class Context:
         raise ModelBuildError(f"unknown engine {name!r}")
 
     def _build_pyhf(self, primary: PrimaryModel) -> LikelihoodEngine:
-        import pyhf
 
         from .engines.pyhf import PyhfEngine
 
@@ -259,7 +267,7 @@ class Context:
             except (UnsupportedHS3Error, KeyError, TypeError) as exc:
                 raise ModelBuildError(f"pyhf: the HS3 model cannot be translated: {exc}") from exc
         if primary.patch_label or aliases:
-            pyhf.schema.validate(spec, "workspace.json")
+            self.validate_workspace_schema(primary.label, spec)
         model, data = self.pyhf_model(primary.label, spec, with_poi=True)
         return PyhfEngine(model, data, aliases)
 

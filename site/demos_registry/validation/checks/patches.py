@@ -113,7 +113,7 @@ def _full_build_problem(context: Context, label: str, patched: dict[str, Any]) -
     import pyhf
 
     try:
-        pyhf.schema.validate(patched, "workspace.json")
+        context.validate_workspace_schema(label, patched)
         context.pyhf_model(label, patched, with_poi=True)
     except pyhf.exceptions.InvalidSpecification as exc:
         return f"the patched workspace is invalid at {exc.path or '$'}: {exc.parent.message}"
