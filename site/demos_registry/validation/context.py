@@ -253,7 +253,6 @@ class Context:
         raise ModelBuildError(f"unknown engine {name!r}")
 
     def _build_pyhf(self, primary: PrimaryModel) -> LikelihoodEngine:
-
         from .engines.pyhf import PyhfEngine
 
         aliases: dict[str, str] = {}
