@@ -1,5 +1,6 @@
 """Fixtures of the registry's test suite: a real instance, not a mock.
 
+The demo models of app_data/ are published at the start, as scripts/run does.
 The suite runs against a real PostgreSQL database (``demos_test``, emptied at the
 start of each session), a real search server (osmem-server from its pytest plugin)
 and Redis, through pytest-invenio's application fixtures. The instance is set up
@@ -129,6 +130,8 @@ def database(appctx, instance_path):
         admin_email="admin@demos.local",
         password_file=Path(instance_path) / "admin-password",
         files_path=Path(instance_path) / "data",
+        curator_email="curator@demos.local",
+        demo_models=Path(instance_path) / "app_data" / "demo_models",
     )
     yield invenio_db
 

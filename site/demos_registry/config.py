@@ -17,9 +17,10 @@ from datetime import datetime
 from invenio_app_rdm import __version__ as invenio_app_rdm_version
 from invenio_i18n import lazy_gettext as _
 from invenio_rdm_records.services.components import DefaultRecordsComponents
+from invenio_records_resources.services.files.config import FileServiceConfig
 
 from . import __version__
-from .custom_fields.components import DemosFieldsComponent
+from .custom_fields.components import DemosFieldsComponent, FileChecksumComponent
 from .custom_fields.config import (
     DEMOS_CUSTOM_FIELDS,
     DEMOS_CUSTOM_FIELDS_UI,
@@ -168,6 +169,7 @@ RDM_CUSTOM_FIELDS = DEMOS_CUSTOM_FIELDS
 RDM_CUSTOM_FIELDS_UI = [DEMOS_CUSTOM_FIELDS_UI]
 # First: it must see (and fix) the submitted data before Invenio copies it to the draft.
 RDM_RECORDS_SERVICE_COMPONENTS = [DemosFieldsComponent, *DefaultRecordsComponents]
+RDM_DRAFT_FILES_SERVICE_COMPONENTS = [*FileServiceConfig.components, FileChecksumComponent]
 RDM_FACETS = registry_facets(embedded_search=DEMOS_EMBEDDED_SEARCH)
 RDM_SEARCH = REGISTRY_SEARCH
 RDM_SEARCH_DRAFTS = REGISTRY_SEARCH_DRAFTS

@@ -1,12 +1,16 @@
 """Command line of the registry: ``invenio demos ...``."""
 
+import json
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from invenio_pidstore.errors import PIDDoesNotExistError
 
-from .setup import setup_instance
+from ..registry_entries.entries import EntryError
+from ..registry_entries.service import entry_paths, export_entry, import_entry, load_entry
+from .setup import eager_tasks, setup_instance
 
 
 @click.group()
@@ -16,17 +20,61 @@ def demos():
 
 @demos.command("setup")
 @click.option("--admin-email", default="admin@demos.local", show_default=True)
+@click.option("--curator-email", default="curator@demos.local", show_default=True)
+@click.option(
+    "--demo-models/--no-demo-models",
+    default=True,
+    show_default=True,
+    help="Publish the demo models of app_data/demo_models.",
+)
 @click.option(
     "--password-file",
     type=click.Path(dir_okay=False),
     help="Where the generated admin password is kept [default: <instance>/admin-password].",
 )
 @with_appcontext
-def setup(admin_email, password_file):
-    """Create what is missing: tables, indices, fixtures, admin account."""
+def setup(admin_email, curator_email, demo_models, password_file):
+    """Create what is missing: tables, indices, fixtures, accounts, communities, demo models."""
     instance = Path(current_app.instance_path)
     setup_instance(
         admin_email=admin_email,
         password_file=password_file or instance / "admin-password",
         files_path=instance / "data",
+        curator_email=curator_email,
+        demo_models=instance / "app_data" / "demo_models" if demo_models else None,
     )
+
+
+@demos.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@with_appcontext
+def import_entries(paths):
+    """Create and publish records from registry-entry JSON files or folders.
+
+    Idempotent by model_id: entries already published in the same version are
+    skipped. Exits non-zero if any entry failed (the others are still imported).
+    """
+    entries = [entry for path in paths for entry in entry_paths(path)]
+    failures = 0
+    with eager_tasks(), click.progressbar(entries, label="Importing", show_pos=True) as bar:
+        for path in bar:
+            try:
+                result = import_entry(load_entry(path), Path(path).parent)
+            except EntryError as error:
+                failures += 1
+                click.secho(f"\n{path}: {error}", fg="red", err=True)
+                continue
+            click.echo(f"\n{path}: {result.action} {result.record_id}")
+    if failures:
+        raise click.ClickException(f"{failures} of {len(entries)} entries failed; fix them and run the import again")
+
+
+@demos.command("export")
+@click.argument("record_id")
+@with_appcontext
+def export(record_id):
+    """Print the registry-entry JSON of a published record."""
+    try:
+        click.echo(json.dumps(export_entry(record_id), indent=2, ensure_ascii=False))
+    except PIDDoesNotExistError:
+        raise click.ClickException(f"no published record {record_id!r}")

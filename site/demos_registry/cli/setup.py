@@ -8,6 +8,7 @@ server that started empty (the embedded osmem-server keeps nothing on restart).
 
 import inspect
 import secrets
+from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,7 +33,12 @@ from invenio_records_resources.proxies import current_service_registry
 from invenio_records_resources.services.custom_fields.mappings import Mapping
 from invenio_search.proxies import current_search, current_search_client
 from invenio_search.utils import build_alias_name
+from invenio_users_resources.proxies import current_users_service
+from invenio_users_resources.records.api import UserAggregate
 from sqlalchemy import inspect as inspect_database
+
+from ..communities import ensure_domain_communities
+from ..registry_entries.service import entry_paths, import_entry, load_entry
 
 ADMIN_ROLE = "admin"
 
@@ -86,30 +92,52 @@ def ensure_admin_role():
     progress("roles: admin role with superuser access")
 
 
-def ensure_admin_user(email, password_file):
-    """An active, confirmed admin account with a generated password.
+def ensure_account(email, username, full_name, password_file, role=None):
+    """An active, confirmed account with a generated password; returns the user.
 
     The password is written to password_file (mode 0600) so the run command can
     print it on every start; it is never stored anywhere else in clear.
     """
-    if current_datastore.get_user(email):
-        progress(f"admin: {email} exists")
-        return
+    user = current_datastore.get_user(email)
+    if user:
+        progress(f"accounts: {email} exists")
+        return user
     password = secrets.token_urlsafe(12)
     user = current_datastore.create_user(
         email=email,
         password=hash_password(password),
         active=True,
         confirmed_at=datetime.now(timezone.utc),
-        username="admin",
+        username=username,
+        user_profile={"full_name": full_name},
     )
-    current_datastore.add_role_to_user(user, ADMIN_ROLE)
+    if role:
+        current_datastore.add_role_to_user(user, role)
     db.session.commit()
+    current_users_service.indexer.index(UserAggregate.get_record(user.id))
     password_file = Path(password_file)
     password_file.parent.mkdir(parents=True, exist_ok=True)
     password_file.write_text(password + "\n")
     password_file.chmod(0o600)
-    progress(f"admin: created {email}")
+    progress(f"accounts: created {email}")
+    return user
+
+
+def ensure_communities(curator):
+    """One community per physics domain, with the curator account as curator."""
+    created, existing = ensure_domain_communities(curator)
+    progress(f"communities: {created} created, {existing} existing (one per domain)")
+
+
+def import_demo_models(folder):
+    """Publish the demo models that are not in the registry yet."""
+    entries = entry_paths(folder)
+    actions = Counter()
+    with eager_tasks():
+        for path in entries:
+            actions[import_entry(load_entry(path), path.parent).action] += 1
+    summary = ", ".join(f"{count} {action}" for action, count in sorted(actions.items()))
+    progress(f"demo models: {summary or 'none found'} ({folder})")
 
 
 def ensure_indices():
@@ -171,7 +199,7 @@ def load_new_vocabularies():
     progress("fixtures: vocabularies up to date")
 
 
-def setup_instance(admin_email, password_file, files_path):
+def setup_instance(admin_email, password_file, files_path, curator_email=None, demo_models=None):
     """Bring an instance to a usable state, whatever state it is in."""
     new_database = ensure_tables()
     ensure_files_location(files_path)
@@ -186,4 +214,11 @@ def setup_instance(admin_email, password_file, files_path):
         if new_indices:
             reindex_everything()
         load_new_vocabularies()
-    ensure_admin_user(admin_email, password_file)
+    ensure_account(admin_email, "admin", "Registry administrator", password_file, ADMIN_ROLE)
+    if curator_email:
+        curator = ensure_account(
+            curator_email, "curator", "Domain curator", Path(password_file).with_name("curator-password")
+        )
+        ensure_communities(curator)
+    if demo_models:
+        import_demo_models(demo_models)

@@ -11,14 +11,19 @@
   format (drafts may be saved without them, as Invenio drafts may).
 """
 
+import hashlib
 import uuid
 
 from invenio_drafts_resources.services.records.components import ServiceComponent
+from invenio_records_resources.services.files.components import FileServiceComponent
+from invenio_records_resources.services.uow import RecordCommitOp
 from marshmallow import ValidationError
 
 from .config import SYSTEM_FIELDS
 
 MODEL_ID = "demos:model_id"
+VALIDATION = "demos:validation"
+CHUNK_SIZE = 1024 * 1024
 DEMOS_ERROR_PREFIX = "custom_fields.demos:"
 MODEL_RESOURCE_TYPE = "model"
 REQUIRED_FOR_MODELS = ("demos:domain", "demos:engine", "demos:format")
@@ -84,8 +89,39 @@ class DemosFieldsComponent(ServiceComponent):
             raise ValidationError({"custom_fields": missing})
 
     def new_version(self, identity, draft=None, record=None, **kwargs):
-        """A new version is the same model: same id, validation to be redone."""
+        """A new version is the same model: same id; its validation is redone.
+
+        Checksums stay: they follow the files (imported, replaced or deleted).
+        """
         custom_fields = draft.setdefault("custom_fields", {})
         custom_fields[MODEL_ID] = record.get("custom_fields", {}).get(MODEL_ID) or str(uuid.uuid4())
-        for name in SYSTEM_FIELDS:
-            custom_fields.pop(name, None)
+        custom_fields.pop(VALIDATION, None)
+
+
+class FileChecksumComponent(FileServiceComponent):
+    """SHA-256 of every committed draft file, kept in ``demos:checksums``.
+
+    Invenio records MD5 only; DEMOS promises SHA-256 (seed: "Checksum-Verifizierung
+    (SHA-256)"), shown to uploader, curator and harvester and verified by validation.
+    """
+
+    def commit_file(self, identity, id_, file_key, record):
+        """Hash the stored content of the file just committed."""
+        digest = hashlib.sha256()
+        file_instance = record.files[file_key].file
+        with file_instance.storage().open() as stream:
+            for chunk in iter(lambda: stream.read(CHUNK_SIZE), b""):
+                digest.update(chunk)
+        self._set(record, file_key, {"key": file_key, "sha256": digest.hexdigest(), "size": file_instance.size})
+
+    def delete_file(self, identity, id_, file_key, record, deleted_file):
+        """Forget the checksum of a deleted file."""
+        self._set(record, file_key, None)
+
+    def _set(self, record, file_key, checksum):
+        custom_fields = record.setdefault("custom_fields", {})
+        checksums = [c for c in custom_fields.get("demos:checksums", []) if c["key"] != file_key]
+        if checksum:
+            checksums.append(checksum)
+        custom_fields["demos:checksums"] = sorted(checksums, key=lambda c: c["key"])
+        self.uow.register(RecordCommitOp(record))

@@ -1,0 +1,1 @@
+"""Import and export of the DEMOS seed's registry-entry JSON."""
