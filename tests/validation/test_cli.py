@@ -9,6 +9,7 @@ import pytest
 from demos_registry.validation.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
+QUICK = ["--checks", "validate_schema,check_checksums,reference_points"]
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,7 @@ def metadata_file(tmp_path_factory, good_model, pyhf_reference_points):
 
 
 def test_passed_model_exits_0_and_prints_json(good_model, metadata_file, capsys):
-    code = main([str(good_model), "--reference-points", str(metadata_file), "--format", "json"])
+    code = main([str(good_model), "--reference-points", str(metadata_file), "--format", "json", *QUICK])
     captured = capsys.readouterr()
     assert code == 0
     report = json.loads(captured.out)
@@ -33,7 +34,7 @@ def test_passed_model_exits_0_and_prints_json(good_model, metadata_file, capsys)
 
 
 def test_failed_model_exits_1(models_dir, capsys):
-    code = main([str(models_dir / "bad" / "model_duplicate_samples.json"), "--quiet"])
+    code = main([str(models_dir / "bad" / "model_duplicate_samples.json"), "--quiet", *QUICK])
     captured = capsys.readouterr()
     assert code == 1
     assert "# Model validation: **failed**" in captured.out
@@ -57,8 +58,8 @@ def test_unknown_check_exits_2(good_model, capsys):
 
 
 def test_needs_review_exits_0_unless_strict(good_model):
-    assert main([str(good_model), "--quiet"]) == 0
-    assert main([str(good_model), "--quiet", "--strict"]) == 1
+    assert main([str(good_model), "--quiet", *QUICK]) == 0
+    assert main([str(good_model), "--quiet", "--strict", *QUICK]) == 1
 
 
 def test_output_directory_gets_reports_plots_and_thumbnails(good_model, metadata_file, tmp_path):
@@ -86,7 +87,7 @@ def test_ci_steps_select_their_checks(good_model, tmp_path):
 
 
 def test_directory_argument_validates_the_files_in_it(models_dir, capsys):
-    code = main([str(models_dir / "pyhf"), "--format", "json", "--quiet"])
+    code = main([str(models_dir / "pyhf"), "--format", "json", "--quiet", *QUICK])
     report = json.loads(capsys.readouterr().out)
     assert code == 0
     assert {entry["path"] for entry in report["files"]} == {
@@ -98,7 +99,7 @@ def test_directory_argument_validates_the_files_in_it(models_dir, capsys):
 
 def test_module_runs_as_a_program(good_model):
     completed = subprocess.run(
-        [sys.executable, "-m", "demos_registry.validation.cli", str(good_model), "--quiet", "--format", "json"],
+        [sys.executable, "-m", "demos_registry.validation.cli", str(good_model), "--quiet", "--format", "json", *QUICK],
         capture_output=True,
         text=True,
         timeout=120,
@@ -111,6 +112,6 @@ def test_module_runs_as_a_program(good_model):
 def test_reference_points_file_may_be_a_bare_list(good_model, pyhf_reference_points, tmp_path, capsys):
     points = tmp_path / "points.json"
     points.write_text(json.dumps(pyhf_reference_points(good_model, [{"mu": 0.5}])))
-    assert main([str(good_model), "--reference-points", str(points), "--quiet", "--format", "json"]) == 0
+    assert main([str(good_model), "--reference-points", str(points), "--quiet", "--format", "json", *QUICK]) == 0
     report = json.loads(capsys.readouterr().out)
     assert next(c for c in report["checks"] if c["id"] == "reference_points")["status"] == "passed"

@@ -3,7 +3,11 @@
 import copy
 
 import pytest
-from demos_registry.validation import CheckStatus, OverallStatus, validate
+from demos_registry.validation import CheckStatus, OverallStatus, ValidationOptions, validate
+
+WITHOUT_CROSS_ENGINE = ValidationOptions(
+    checks=["validate_schema", "check_checksums", "reference_points", "expected_outputs", "stability"]
+)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +35,7 @@ def test_tampered_checksum_fails(workspace, metadata):
     tampered = copy.deepcopy(metadata)
     digest = tampered["checksums"][workspace.name]
     tampered["checksums"][workspace.name] = ("0" if digest[0] != "0" else "1") + digest[1:]
-    report = validate([str(workspace)], tampered)
+    report = validate([str(workspace)], tampered, WITHOUT_CROSS_ENGINE)
     check = report.check("checksums")
     assert check.status == CheckStatus.FAILED
     assert "differs from the declared" in check.reason
@@ -41,12 +45,12 @@ def test_tampered_checksum_fails(workspace, metadata):
 def test_tampered_file_fails_its_checksum(tmp_path, workspace, metadata):
     copy_path = tmp_path / workspace.name
     copy_path.write_bytes(workspace.read_bytes() + b" ")
-    report = validate([str(copy_path)], metadata)
+    report = validate([str(copy_path)], metadata, WITHOUT_CROSS_ENGINE)
     assert report.check("checksums").status == CheckStatus.FAILED
 
 
 def test_reference_value_off_by_1e_minus_3_fails(workspace, metadata):
-    report = validate([str(workspace)], shifted(metadata, 1e-3))
+    report = validate([str(workspace)], shifted(metadata, 1e-3), WITHOUT_CROSS_ENGINE)
     check = report.check("reference_points")
     assert check.status == CheckStatus.FAILED
     assert "point 1" in check.reason
@@ -57,7 +61,7 @@ def test_reference_value_off_by_1e_minus_3_fails(workspace, metadata):
 
 
 def test_reference_value_off_by_1e_minus_7_passes(workspace, metadata):
-    report = validate([str(workspace)], shifted(metadata, 1e-7))
+    report = validate([str(workspace)], shifted(metadata, 1e-7), WITHOUT_CROSS_ENGINE)
     assert report.check("reference_points").status == CheckStatus.PASSED
     assert report.status == OverallStatus.PASSED
 
@@ -65,12 +69,14 @@ def test_reference_value_off_by_1e_minus_7_passes(workspace, metadata):
 def test_per_point_tolerance_is_honoured(workspace, metadata):
     loose = shifted(metadata, 1e-3)
     loose["reference_points"][1]["rtol"] = 1e-2
-    report = validate([str(workspace)], loose)
+    report = validate([str(workspace)], loose, WITHOUT_CROSS_ENGINE)
     assert report.check("reference_points").status == CheckStatus.PASSED
 
 
 def test_unknown_parameter_in_a_reference_point_fails_with_its_name(workspace):
-    report = validate([str(workspace)], {"reference_points": [{"parameters": {"nope": 1.0}, "expected": 1.0}]})
+    report = validate(
+        [str(workspace)], {"reference_points": [{"parameters": {"nope": 1.0}, "expected": 1.0}]}, WITHOUT_CROSS_ENGINE
+    )
     check = report.check("reference_points")
     assert check.status == CheckStatus.FAILED
     assert "unknown parameter 'nope'" in check.reason
@@ -92,21 +98,21 @@ def test_expected_outputs_are_compared(workspace):
         "twice_nll_at_best_fit": float(twice_nll),
         "upper_limit": float(observed_limit),
     }
-    report = validate([str(workspace)], {"expected_outputs": outputs})
+    report = validate([str(workspace)], {"expected_outputs": outputs}, WITHOUT_CROSS_ENGINE)
     assert report.check("expected_outputs").status == CheckStatus.PASSED
     wrong = {"best_fit": {"mu": float(best[model.config.poi_index]) + 0.5}}
-    report = validate([str(workspace)], {"expected_outputs": wrong})
+    report = validate([str(workspace)], {"expected_outputs": wrong}, WITHOUT_CROSS_ENGINE)
     assert report.check("expected_outputs").status == CheckStatus.FAILED
     assert "best_fit.mu" in report.check("expected_outputs").reason
 
 
 def test_malformed_metadata_is_a_failed_check_not_a_crash(workspace):
-    report = validate([str(workspace)], {"reference_points": [{"parameters": {"mu": 1.0}}]})
+    report = validate([str(workspace)], {"reference_points": [{"parameters": {"mu": 1.0}}]}, WITHOUT_CROSS_ENGINE)
     assert report.check("metadata").status == CheckStatus.FAILED
     assert "reference_points[0]" in report.check("metadata").reason
 
 
 def test_declared_format_must_match_the_files(workspace):
-    report = validate([str(workspace)], {"format": "hs3"})
+    report = validate([str(workspace)], {"format": "hs3"}, WITHOUT_CROSS_ENGINE)
     assert report.check("integrity").status == CheckStatus.FAILED
     assert "metadata declares format 'hs3'" in report.check("integrity").reason
