@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from datacite import schema45
 from rest_helpers import (
     BELLE2_DOI,
     create_draft,
@@ -166,3 +167,39 @@ def test_demos_fields_are_searchable(client, api_headers, shared_models):
     ):
         hits = client.get("/api/records", query_string={"q": query}).json["hits"]["hits"]
         assert [hit["id"] for hit in hits] == [record["id"]], query
+
+
+def test_exports_carry_model_type_subjects_and_relations(client, api_headers, shared_models):
+    """DataCite JSON (valid 4.5) and Dublin Core carry Model, subjects and relations."""
+    record = published_model(client, api_headers, shared_models, model_metadata("Exported model"))
+
+    response = client.get(
+        f"/api/records/{record['id']}",
+        headers={"Accept": "application/vnd.datacite.datacite+json"},
+    )
+    datacite = response.json
+    schema45.validate(datacite)
+    assert datacite["types"]["resourceTypeGeneral"] == "Model"
+    subjects = {s["subject"] for s in datacite["subjects"]}
+    assert {"Particle physics", "Belle II", "B-meson", "rare-decay"} <= subjects
+    relations = {(r["relatedIdentifier"], r["relationType"]) for r in datacite["relatedIdentifiers"]}
+    assert (BELLE2_DOI, "IsSupplementTo") in relations
+    assert ("10.17182/hepdata.146874.v1", "IsDerivedFrom") in relations
+    assert ("https://github.com/scikit-hep/pyhf", "IsSupplementedBy") in relations
+
+    dublin_core = client.get(
+        f"/api/records/{record['id']}", headers={"Accept": "application/x-dc+xml"}
+    ).get_data(as_text=True)
+    assert "Particle physics" in dublin_core
+    assert BELLE2_DOI in dublin_core
+
+
+def test_derived_subjects_follow_edits_and_keep_user_entries(client, api_headers):
+    """Changing tags replaces the derived subjects; a subject the user typed stays."""
+    payload = model_metadata("Edited tags")
+    payload["metadata"]["subjects"] = [{"subject": "my own subject"}]
+    draft = create_draft(client, api_headers, payload).json
+    payload = {**draft, "custom_fields": {**draft["custom_fields"], "demos:tags": ["new-tag"]}}
+    updated = client.put(f"/api/records/{draft['id']}/draft", headers=api_headers, json=payload).json
+    subjects = {s["subject"] for s in updated["metadata"]["subjects"]}
+    assert subjects == {"my own subject", "Particle physics", "Belle II", "new-tag"}

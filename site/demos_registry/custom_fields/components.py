@@ -7,6 +7,7 @@
 - an invalid DEMOS value refuses the whole save with a 400 naming the field,
   where Invenio would keep the draft and silently drop the value: a model must
   never be published without what its author meant to declare.
+- subjects and related identifiers are derived from the DEMOS fields (derived.py).
 - a record of resource type ``model`` is published only with domain, engine and
   format (drafts may be saved without them, as Invenio drafts may).
 """
@@ -16,10 +17,13 @@ import uuid
 
 from invenio_drafts_resources.services.records.components import ServiceComponent
 from invenio_records_resources.services.files.components import FileServiceComponent
+from invenio_pidstore.errors import PIDDoesNotExistError
 from invenio_records_resources.services.uow import RecordCommitOp
+from invenio_vocabularies.records.api import Vocabulary
 from marshmallow import ValidationError
 
 from .config import SYSTEM_FIELDS
+from .derived import apply_derived_metadata
 
 MODEL_ID = "demos:model_id"
 VALIDATION = "demos:validation"
@@ -28,6 +32,14 @@ DEMOS_ERROR_PREFIX = "custom_fields.demos:"
 MODEL_RESOURCE_TYPE = "model"
 REQUIRED_FOR_MODELS = ("demos:domain", "demos:engine", "demos:format")
 """What a harvester, a curator and the validation need to know about every model."""
+
+
+def vocabulary_title(vocabulary, id_):
+    """English title of a vocabulary entry, None if it does not exist."""
+    try:
+        return Vocabulary.pid.with_type_ctx(vocabulary).resolve(id_)["title"].get("en")
+    except PIDDoesNotExistError:
+        return None
 
 
 def refuse_invalid_demos_values(errors):
@@ -62,11 +74,18 @@ class DemosFieldsComponent(ServiceComponent):
         elif not custom_fields.get(MODEL_ID):
             custom_fields[MODEL_ID] = str(uuid.uuid4())
 
+    def _derive_metadata(self, data, previous):
+        if "metadata" in data:
+            apply_derived_metadata(
+                data["metadata"], previous, data.get("custom_fields", {}), vocabulary_title
+            )
+
     def create(self, identity, data=None, record=None, errors=None, **kwargs):
         """New drafts: valid DEMOS values, no system values, a model id."""
         refuse_invalid_demos_values(errors)
         self._keep_system_fields(data, {})
         self._keep_model_id(data, {})
+        self._derive_metadata(data, {})
 
     def update_draft(self, identity, data=None, record=None, errors=None, **kwargs):
         """Edits: valid DEMOS values; the stored system values and model id stay."""
@@ -74,6 +93,7 @@ class DemosFieldsComponent(ServiceComponent):
         previous = dict(record.get("custom_fields", {}))
         self._keep_system_fields(data, previous)
         self._keep_model_id(data, previous)
+        self._derive_metadata(data, previous)
 
     def publish(self, identity, draft=None, record=None, **kwargs):
         """A statistical model is published only with its domain, engine and format."""
