@@ -24,6 +24,19 @@ class ValidationOptions:
     progress: Callable[[str], None] | None = None
 
 
+def expand_paths(paths: list[str]) -> list[str]:
+    """Directories stand for the files in them (recursively, sorted, hidden ones left out)."""
+    expanded = []
+    for path in paths:
+        if not os.path.isdir(path):
+            expanded.append(path)
+            continue
+        for directory, subdirectories, files in os.walk(path):
+            subdirectories[:] = sorted(name for name in subdirectories if not name.startswith("."))
+            expanded += [os.path.join(directory, name) for name in sorted(files) if not name.startswith(".")]
+    return expanded
+
+
 def validate(
     paths: list[str] | str,
     metadata: dict[str, Any] | list[Any] | None = None,
@@ -31,7 +44,7 @@ def validate(
 ) -> ValidationReport:
     """Validate a submission (model files plus DEMOS metadata) in a sandboxed worker process."""
     options = options or ValidationOptions()
-    paths = [paths] if isinstance(paths, str) else list(paths)
+    paths = expand_paths([paths] if isinstance(paths, str) else list(paths))
     checks = selected_checks(options.checks)
     started = time.perf_counter()
     job = {

@@ -11,7 +11,7 @@ import os
 import sys
 import time
 
-from .api import ValidationOptions, validate
+from .api import ValidationOptions, expand_paths, validate
 from .limits import MIB, ResourceLimits
 from .report import OverallStatus, ValidationReport
 from .steps import CHECK_ORDER, STEPS
@@ -51,19 +51,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--memory-mb", type=int, default=defaults.memory_bytes // MIB, help="address-space limit of the worker in MiB"
     )
     return parser
-
-
-def expand_paths(paths: list[str]) -> list[str]:
-    """Directories stand for the files in them (recursively, sorted, hidden ones left out)."""
-    expanded = []
-    for path in paths:
-        if not os.path.isdir(path):
-            expanded.append(path)
-            continue
-        for directory, subdirectories, files in os.walk(path):
-            subdirectories[:] = sorted(name for name in subdirectories if not name.startswith("."))
-            expanded += [os.path.join(directory, name) for name in sorted(files) if not name.startswith(".")]
-    return expanded
 
 
 def exit_code(report: ValidationReport, strict: bool) -> int:

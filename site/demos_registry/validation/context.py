@@ -17,7 +17,6 @@ from .limits import ResourceLimits
 from .metadata import ValidationMetadata
 from .patching import PatchConflict, apply_patch
 
-
 MAX_MODIFIERS_FOR_PYHS3_TRANSLATION = 100
 
 

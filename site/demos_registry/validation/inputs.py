@@ -100,8 +100,13 @@ def _load_path(path: str, name: str, limits: ResourceLimits, submission: Submiss
         entry = ModelFile(name=name, size=size, sha256=_sha256_of_path(path), format=formats.UNKNOWN)
         entry.problems.append(f"file is {size} bytes, above the limit of {limits.max_file_bytes}")
         return entry
-    with open(path, "rb") as handle:
-        raw = handle.read()
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        entry = ModelFile(name=name, size=size, sha256="", format=formats.UNKNOWN)
+        entry.problems.append(f"cannot read file: {exc.strerror}")
+        return entry
     entry = _describe(name, raw, limits, archive=None)
     if entry.format == formats.ARCHIVE:
         try:
