@@ -161,3 +161,21 @@ def test_root_file_is_recognised_and_reported_unsupported(tmp_path):
     assert "ROOT file" in integrity.reason and "not evaluated" in integrity.reason
     assert report.files[0]["format"] == "root"
     assert report.status == OverallStatus.NEEDS_REVIEW
+
+
+def test_archive_with_workspace_and_patchset_inside(models_dir, tmp_path):
+    import tarfile
+
+    archive = tmp_path / "model.tar.gz"
+    with tarfile.open(archive, "w:gz") as bundle:
+        bundle.add(models_dir / "pyhf" / "example_bkgonly.json", arcname="analysis/BkgOnly.json")
+        bundle.add(models_dir / "pyhf" / "example_patchset.json", arcname="analysis/patchset.json")
+    report = validate(
+        [str(archive)], {"model": {"workspace": "analysis/BkgOnly.json", "patch": "patch_channel1_signal_syst1"}}
+    )
+    patches = report.check("patches")
+    assert patches.status == CheckStatus.PASSED
+    assert patches.details["digests"] == {
+        "model.tar.gz!analysis/patchset.json": "matches model.tar.gz!analysis/BkgOnly.json"
+    }
+    assert report.check("stability").details["model"].endswith("#patch_channel1_signal_syst1")
