@@ -1,2 +1,6 @@
 // Components of InvenioRDM's React apps that the registry overrides.
-export const overriddenComponents = {};
+import { DemosResultDescription } from "./DemosResultDescription";
+
+export const overriddenComponents = {
+  "InvenioAppRdm.Search.RecordsResultsListItem.description": DemosResultDescription,
+};

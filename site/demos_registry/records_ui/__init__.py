@@ -1,0 +1,1 @@
+"""Record pages of DEMOS models: landing-page template and side bar."""

@@ -1,0 +1,124 @@
+"""A researcher deposits a DEMOS model through the web form, as a person would.
+
+Chromium fills the deposit form (with the DEMOS section's own widgets), uploads
+a pyhf model, saves, publishes and reads the DEMOS panel of the landing page.
+Screenshots of every step land in test-artifacts/.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+DOI = "10.1103/PhysRevD.109.112006"
+
+
+def open_new_upload(page, screenshot):
+    """Open the deposit form and wait until the DEMOS section has loaded."""
+    page.goto("/uploads/new")
+    expect(page.get_by_role("button", name="Add reference point")).to_be_visible()
+    screenshot(page, "empty-form")
+
+
+def choose(page, dropdown, option):
+    """Pick an option of a Semantic UI dropdown."""
+    dropdown.click()
+    dropdown.get_by_role("option", name=option).first.click()
+
+
+def add_reference_point(page, label, parameters, expected, rtol="", atol=""):
+    """Add one row to the reference-points table and fill it."""
+    page.get_by_role("button", name="Add reference point").click()
+    rows = page.locator(".demos-reference-points tbody tr")
+    number = rows.count()
+    page.get_by_label(f"Label, point {number}").fill(label)
+    page.get_by_label(f"Parameters, point {number}").fill(parameters)
+    page.get_by_label(f"Expected −2 ln L, point {number}").fill(expected)
+    if rtol:
+        page.get_by_label(f"rtol, point {number}").fill(rtol)
+    if atol:
+        page.get_by_label(f"atol, point {number}").fill(atol)
+
+
+def test_deposit_and_publish_a_model(logged_in_page, screenshot, shared_models):
+    page = logged_in_page
+    open_new_upload(page, screenshot)
+
+    page.locator("input[type=file]").first.set_input_files(
+        str(shared_models / "pyhf" / "2-bin_1-channel.json")
+    )
+    expect(page.get_by_text("2-bin_1-channel.json").first).to_be_visible()
+
+    page.fill("#metadata\\.title", "Two-bin counting model (browser test)")
+    choose(page, page.locator("[name='metadata.resource_type']"), "Statistical model")
+    page.fill("#metadata\\.publication_date", "2024-11-05")
+
+    page.get_by_role("button", name="Add author").click()
+    modal = page.locator(".ui.modal")
+    modal.locator("input[name='person_or_org.family_name']").fill("Researcher")
+    modal.locator("input[name='person_or_org.given_name']").fill("Ada")
+    modal.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("Researcher, Ada").first).to_be_visible()
+    screenshot(page, "metadata-filled")
+
+    choose(page, page.locator("[name='custom_fields.demos:domain']"), "Particle physics")
+    choose(page, page.locator("[name='custom_fields.demos:engine']"), "pyhf")
+    choose(page, page.locator("[name='custom_fields.demos:format']"), "pyhf JSON workspace")
+    add_reference_point(page, "nominal", "mu=1", "23.4567", rtol="1e-4")
+    page.get_by_role("button", name="Add external reference").click()
+    page.get_by_label("Identifier, reference 1").fill(DOI)
+    page.get_by_label("Description, reference 1").fill("B+ → K+ νν̄, Belle II 2024")
+    page.locator(".demos-reference-points").scroll_into_view_if_needed()
+    screenshot(page, "demos-section-filled")
+
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Record successfully saved.")).to_be_visible()
+    screenshot(page, "saved")
+
+    page.get_by_role("button", name="Publish").click()
+    modal = page.locator(".ui.modal")
+    expect(modal).to_contain_text("Are you sure you want to publish")
+    for checkbox in modal.locator("input[type=checkbox]").all():
+        checkbox.check(force=True)
+    screenshot(page, "publish-modal")
+    modal.locator("button[name=publish]").click()
+    page.wait_for_url(re.compile(r"/records/[a-z0-9-]+$"))
+
+    panel = page.locator("#demos-panel")
+    expect(panel).to_be_visible()
+    panel.scroll_into_view_if_needed()
+    screenshot(page, "landing-page")
+    expect(panel.locator("#demos-domain")).to_contain_text("Particle physics")
+    expect(panel.locator("#demos-engine")).to_contain_text("pyhf")
+    points = panel.locator("#demos-reference-points")
+    expect(points).to_contain_text("nominal")
+    expect(points).to_contain_text("mu")
+    expect(points).to_contain_text("23.4567")
+    doi_link = panel.get_by_role("link", name=f"DOI: {DOI}")
+    expect(doi_link).to_have_attribute("href", f"https://doi.org/{DOI}")
+    expect(panel.locator("#demos-validation-status")).to_contain_text(
+        re.compile("Not validated yet|Validation:")
+    )
+
+
+def test_non_numeric_expected_value_is_flagged_at_the_field(logged_in_page, screenshot):
+    page = logged_in_page
+    open_new_upload(page, screenshot)
+
+    add_reference_point(page, "broken", "mu=one", "abc", atol="-1")
+    cell = page.get_by_label("Expected −2 ln L, point 1")
+    expect(cell).to_have_value("abc")
+    row = page.locator(".demos-reference-points tbody tr").first
+    expect(row.locator("td").nth(2)).to_contain_text("Must be a number")
+    expect(row.locator("td").nth(1)).to_contain_text("mu: must be a number")
+    expect(row.locator("td").nth(4)).to_contain_text("Must be zero or positive")
+    row.scroll_into_view_if_needed()
+    screenshot(page, "client-side-errors")
+
+    page.get_by_role("button", name="Save draft").click()
+    expect(row.locator("td").nth(2)).to_contain_text(re.compile("Not a valid number|Must be a number"))
+    expect(page.get_by_text(re.compile("saved with validation errors", re.I)).first).to_be_visible()
+    row.scroll_into_view_if_needed()
+    screenshot(page, "server-side-errors")
