@@ -1,6 +1,7 @@
 """Payloads and REST steps shared by the tests."""
 
 import json
+from pathlib import Path
 
 from invenio_access.permissions import authenticated_user
 from invenio_access.utils import get_identity
@@ -8,6 +9,9 @@ from invenio_rdm_records.proxies import current_rdm_records_service
 from invenio_search.proxies import current_search_client
 
 BELLE2_DOI = "10.1103/PhysRevD.109.112006"
+TWO_BIN_ENTRY = Path(__file__).resolve().parent.parent / "app_data/demo_models/pyhf-2-bin-1-channel/entry.json"
+TWO_BIN_REFERENCE_POINTS = json.loads(TWO_BIN_ENTRY.read_text())["reference_points"]
+"""−2 ln L of ../shared/models/pyhf/2-bin_1-channel.json, the file the tests upload."""
 
 
 def record_metadata(title, resource_type="dataset"):
@@ -42,10 +46,7 @@ def model_metadata(title, **custom_fields):
         "demos:engine": {"id": "pyhf"},
         "demos:format": {"id": "pyhf-json"},
         "demos:model_version": "1.0.0",
-        "demos:reference_points": [
-            {"label": "nominal", "parameters": {"mu": 1.0}, "expected": 23.5, "rtol": 1e-5},
-            {"parameters": {"mu": 0.0}, "expected": 25.1, "atol": 0.001},
-        ],
+        "demos:reference_points": TWO_BIN_REFERENCE_POINTS,
         "demos:external_references": [
             {"scheme": "doi", "identifier": BELLE2_DOI, "description": "Publication"},
             {"scheme": "arxiv", "identifier": "2311.14647"},

@@ -12,9 +12,10 @@ to set those (plus ``INVENIO_SEARCH_HOSTS``); each derived setting keeps its own
 """
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from invenio_app_rdm import __version__ as invenio_app_rdm_version
+from invenio_app_rdm.config import CELERY_BEAT_SCHEDULE
 from invenio_i18n import lazy_gettext as _
 from invenio_rdm_records.services.components import DefaultRecordsComponents
 from invenio_records_resources.services.files.config import FileServiceConfig
@@ -173,3 +174,17 @@ RDM_DRAFT_FILES_SERVICE_COMPONENTS = [*FileServiceConfig.components, FileChecksu
 RDM_FACETS = registry_facets(embedded_search=DEMOS_EMBEDDED_SEARCH)
 RDM_SEARCH = REGISTRY_SEARCH
 RDM_SEARCH_DRAFTS = REGISTRY_SEARCH_DRAFTS
+
+# Model validation
+# ================
+DEMOS_VALIDATION_LIMITS = None
+"""Sandbox limits of the validation engine (dict, see validation/limits.py); None = defaults."""
+DEMOS_VALIDATION_STALE_AFTER = timedelta(minutes=20)
+"""A validation pending or running longer than this is queued again by the beat task."""
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,
+    "demos-requeue-stale-validations": {
+        "task": "demos_registry.model_validation.tasks.requeue_stale_validations",
+        "schedule": timedelta(minutes=5),
+    },
+}

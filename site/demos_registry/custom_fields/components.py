@@ -22,6 +22,9 @@ from invenio_records_resources.services.uow import RecordCommitOp
 from invenio_vocabularies.records.api import Vocabulary
 from marshmallow import ValidationError
 
+from ..model_validation.api import inputs_changed
+from ..model_validation.state import FINISHED, PUBLISHABLE, current, failed_reasons, user_actor
+from ..model_validation.tasks import request_validation
 from .config import SYSTEM_FIELDS
 from .derived import apply_derived_metadata
 
@@ -55,6 +58,21 @@ def refuse_invalid_demos_values(errors):
         node[leaf] = error["messages"]
     if messages:
         raise ValidationError(messages)
+
+
+def refuse_unvalidated(state):
+    """Raise unless the validation verdict allows publication."""
+    status = state.get("status")
+    if status in PUBLISHABLE:
+        return
+    if status in FINISHED:
+        reasons = failed_reasons(state) or [state.get("history", [{}])[-1].get("reason", "")]
+        message = "Validation failed: " + "; ".join(reasons) + (
+            ". Fix the model or its reference points, or ask a curator to override with a reason."
+        )
+    else:
+        message = "Validation has not finished yet (status: %s); try again in a moment." % (status or "not started")
+    raise ValidationError({"custom_fields": {"demos:validation": [message]}})
 
 
 class DemosFieldsComponent(ServiceComponent):
@@ -94,9 +112,16 @@ class DemosFieldsComponent(ServiceComponent):
         self._keep_system_fields(data, previous)
         self._keep_model_id(data, previous)
         self._derive_metadata(data, previous)
+        if record.files.entries and inputs_changed(previous, data.get("custom_fields", {})):
+            data["custom_fields"]["demos:validation"] = self._pending(identity, record, "DEMOS metadata changed")
+
+    def _pending(self, identity, record, reason):
+        """Queue a validation and return the pending state to store with the data."""
+        request_validation(record, user_actor(identity), reason, self.uow)
+        return record["custom_fields"]["demos:validation"]
 
     def publish(self, identity, draft=None, record=None, **kwargs):
-        """A statistical model is published only with its domain, engine and format."""
+        """A model is published complete and with a verdict that allows it."""
         if draft.get("metadata", {}).get("resource_type", {}).get("id") != MODEL_RESOURCE_TYPE:
             return
         custom_fields = draft.get("custom_fields", {})
@@ -107,6 +132,8 @@ class DemosFieldsComponent(ServiceComponent):
         }
         if missing:
             raise ValidationError({"custom_fields": missing})
+        if draft.files.entries:
+            refuse_unvalidated(current(draft))
 
     def new_version(self, identity, draft=None, record=None, **kwargs):
         """A new version is the same model: same id; its validation is redone.
@@ -133,10 +160,13 @@ class FileChecksumComponent(FileServiceComponent):
             for chunk in iter(lambda: stream.read(CHUNK_SIZE), b""):
                 digest.update(chunk)
         self._set(record, file_key, {"key": file_key, "sha256": digest.hexdigest(), "size": file_instance.size})
+        request_validation(record, user_actor(identity), f"file {file_key} uploaded", self.uow)
 
     def delete_file(self, identity, id_, file_key, record, deleted_file):
-        """Forget the checksum of a deleted file."""
+        """Forget the checksum of a deleted file; what remains is validated again."""
         self._set(record, file_key, None)
+        if record.files.entries:
+            request_validation(record, user_actor(identity), f"file {file_key} deleted", self.uow)
 
     def _set(self, record, file_key, checksum):
         custom_fields = record.setdefault("custom_fields", {})

@@ -1,0 +1,1 @@
+"""Model validation inside the registry: Celery tasks, verdicts, gating, re-validation."""

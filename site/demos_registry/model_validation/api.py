@@ -1,0 +1,160 @@
+"""Run the validation engine on a draft or record and keep its verdict on it.
+
+The heavy work happens in a Celery task (tasks.py) that calls ``run_validation``;
+the engine itself evaluates untrusted files in a sandboxed child process with
+CPU, memory and wall-clock limits, so a hostile model ends as a failed check.
+``demos:validation`` is written here directly on the record: it is a system
+field that no service call from a user may touch (see custom_fields/components).
+"""
+
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from flask import current_app
+from invenio_db import db
+from invenio_rdm_records.proxies import current_rdm_records_service
+from invenio_rdm_records.records.api import RDMDraft, RDMRecord
+
+from ..validation.api import validate_for_task
+from .state import (
+    FAILED,
+    PENDING,
+    REPORT_STATUS,
+    RUNNING,
+    current,
+    system_actor,
+    transition,
+)
+
+ENGINE_FORMAT = {
+    "pyhf-json": "pyhf",
+    "pyhf-patchset": "pyhf",
+    "hs3-json": "hs3",
+    "root-workspace": "root",
+}
+"""Registry format vocabulary id → the engine's format family."""
+
+VALIDATED_FIELDS = (
+    "demos:reference_points",
+    "demos:expected_outputs",
+    "demos:model_selection",
+    "demos:engine",
+    "demos:format",
+)
+"""A change to any of these (or to the files) makes the last verdict stale."""
+
+
+def load(recid, draft):
+    """The draft or published record of an id."""
+    if draft:
+        return RDMDraft.pid.resolve(recid, registered_only=False)
+    return RDMRecord.pid.resolve(recid)
+
+
+def save(record, draft):
+    """Commit the record and reindex it so search and facets see the new state."""
+    record.commit()
+    db.session.commit()
+    indexer = current_rdm_records_service.draft_indexer if draft else current_rdm_records_service.indexer
+    indexer.index(record)
+
+
+def engine_metadata(record):
+    """The DEMOS metadata the engine needs, from the record's custom fields."""
+    fields = record.get("custom_fields", {})
+    metadata = {
+        "reference_points": fields.get("demos:reference_points", []),
+        "checksums": {c["key"]: c["sha256"] for c in fields.get("demos:checksums", [])},
+        "engine": fields.get("demos:engine", {}).get("id"),
+        "format": ENGINE_FORMAT.get(fields.get("demos:format", {}).get("id")),
+    }
+    if fields.get("demos:expected_outputs"):
+        metadata["expected_outputs"] = fields["demos:expected_outputs"]
+    if fields.get("demos:model_selection"):
+        metadata["model"] = fields["demos:model_selection"]
+    return metadata
+
+
+def stage_files(record, folder):
+    """Copy the record's files out of storage (local or S3) into folder."""
+    paths = []
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    for key, file_record in sorted(record.files.items()):
+        target = Path(folder) / Path(key).name
+        with file_record.file.storage().open() as source, open(target, "wb") as sink:
+            shutil.copyfileobj(source, sink, 1024 * 1024)
+        paths.append(str(target))
+    return paths
+
+
+def validation_limits():
+    """Sandbox limits from config (DEMOS_VALIDATION_LIMITS), engine defaults otherwise."""
+    return current_app.config.get("DEMOS_VALIDATION_LIMITS")
+
+
+def inputs_fingerprint(record):
+    """What a verdict was computed from: the files' checksums and the validated fields."""
+    fields = record.get("custom_fields", {})
+    inputs = {name: fields.get(name) for name in VALIDATED_FIELDS}
+    inputs["files"] = sorted((c["key"], c["sha256"]) for c in fields.get("demos:checksums", []))
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def run_validation(recid, draft=True):
+    """Validate a draft (or record) now; returns the new validation state.
+
+    A verdict is stored only if the inputs did not change while the engine ran:
+    a newer validation, queued by that change, will give the verdict instead.
+    """
+    record = load(recid, draft)
+    fingerprint = inputs_fingerprint(record)
+    transition(record, RUNNING, system_actor(), "validation started")
+    save(record, draft)
+
+    workdir = Path(tempfile.mkdtemp(prefix="demos-validation-"))
+    try:
+        paths = stage_files(record, workdir / "files")
+        if not paths:
+            report = None
+        else:
+            report, _plots = validate_for_task(
+                paths, engine_metadata(record), str(workdir / "plots"), validation_limits()
+            )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    record = load(recid, draft)
+    if inputs_fingerprint(record) != fingerprint:
+        return current(record)
+    if report is None:
+        state = transition(record, FAILED, system_actor(), "the record has no files to validate")
+    else:
+        status = REPORT_STATUS[report["status"]]
+        reason = report.get("error") or f"{len(report['checks'])} checks: {report['status']}"
+        state = transition(
+            record,
+            status,
+            system_actor(),
+            reason,
+            report=report,
+            engines=report.get("engines", {}),
+            inputs=fingerprint,
+        )
+    save(record, draft)
+    return state
+
+
+def fail_validation(recid, draft, reason):
+    """End a validation that could not finish as failed, with the reason."""
+    record = load(recid, draft)
+    if current(record).get("status") in (PENDING, RUNNING):
+        transition(record, FAILED, system_actor(), reason)
+        save(record, draft)
+
+
+def inputs_changed(previous_fields, new_fields):
+    """True when a field the verdict depends on differs."""
+    return any(previous_fields.get(name) != new_fields.get(name) for name in VALIDATED_FIELDS)
