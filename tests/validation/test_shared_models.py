@@ -77,6 +77,7 @@ def test_patch_without_workspace_needs_review(models_dir):
     assert "without a workspace" in report.check("patches").reason
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name", ["simplemodel_uncorrelated-background_hs3.json", "simplemodel_correlated-background_gauss_hs3.json"]
 )
@@ -99,6 +100,7 @@ def test_hs3_files_reproduce_their_pyhf_twins_in_pyhs3_and_pyhf(models_dir, hs3_
     assert report.facts[0]["pois"] == ["mu"]
 
 
+@pytest.mark.slow
 def test_gauss_hs3_file_passes_all_three_engines(models_dir, hs3_reference_points):
     path = models_dir / "hs3" / "simplemodel_correlated-background_gauss_hs3.json"
     report = validate(
@@ -108,6 +110,7 @@ def test_gauss_hs3_file_passes_all_three_engines(models_dir, hs3_reference_point
     assert report.check("cross_engine").status == CheckStatus.PASSED
 
 
+@pytest.mark.slow
 def test_root_reading_of_shapesys_differs_and_is_reported_not_hidden(models_dir, hs3_reference_points):
     """ROOT 6.40 reads HS3 shapesys `vals` as relative uncertainties, pyhf/pyhs3 as absolute."""
     path = models_dir / "hs3" / "simplemodel_uncorrelated-background_hs3.json"
@@ -119,6 +122,7 @@ def test_root_reading_of_shapesys_differs_and_is_reported_not_hidden(models_dir,
     assert report.status == OverallStatus.NEEDS_REVIEW
 
 
+@pytest.mark.slow
 def test_original_correlated_hs3_export_gets_a_reasoned_result(models_dir, hs3_reference_points):
     path = models_dir / "hs3" / "simplemodel_correlated-background_hs3.json"
     report = validate([str(path)], {"reference_points": hs3_reference_points["correlated"]})
