@@ -175,6 +175,29 @@ ensure_search() {
     note "Search: started the embedded osmem-server on localhost:$port"
 }
 
+# DataCite: as configured when INVENIO_DATACITE_ENABLED is set, else a local
+# DataCite-protocol server (test prefix 10.80000, DOIs kept in var/) so that
+# published records get DOIs (site/demos_registry/doi/datacite_server.py).
+ensure_datacite() {
+    if [ -n "${INVENIO_DATACITE_ENABLED:-}" ]; then
+        note "DataCite: configured by environment"
+        return
+    fi
+    local port=${DEMOS_DATACITE_PORT:-5500}
+    while port_open 127.0.0.1 "$port"; do port=$((port + 1)); done
+    start_bg datacite "$VENV/bin/python" -m demos_registry.doi.datacite_server --port "$port" \
+        --prefix 10.80000 --username demos --password demos --store "$VAR/datacite-dois.json"
+    local tries=0
+    until port_open 127.0.0.1 "$port"; do
+        tries=$((tries + 1))
+        [ $tries -gt 60 ] && die "the local DataCite server did not start; see $LOGS/datacite.log"
+        sleep 0.5
+    done
+    export INVENIO_DATACITE_ENABLED=True INVENIO_DATACITE_URL="http://127.0.0.1:$port/" \
+        INVENIO_DATACITE_PREFIX=10.80000 INVENIO_DATACITE_USERNAME=demos INVENIO_DATACITE_PASSWORD=demos
+    note "DataCite: started the local DataCite-protocol server on localhost:$port (prefix 10.80000)"
+}
+
 # Build the JavaScript/CSS bundles with webpack; skipped when nothing changed.
 # One build at a time: a second caller waits for the first and then finds it done.
 build_assets() {

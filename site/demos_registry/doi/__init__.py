@@ -1,0 +1,1 @@
+"""DataCite DOIs of the registry: provider, retry task and a local DataCite-protocol server."""

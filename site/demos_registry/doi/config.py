@@ -1,0 +1,90 @@
+"""DataCite settings of the registry; import them into the registry's config.
+
+Every value can be overridden by an ``INVENIO_<NAME>`` environment variable, so a
+deployment configures DataCite without code: ``INVENIO_DATACITE_ENABLED=True``,
+``INVENIO_DATACITE_PREFIX``, ``INVENIO_DATACITE_USERNAME``, ``INVENIO_DATACITE_PASSWORD``,
+``INVENIO_DATACITE_TEST_MODE`` (DataCite's public test service) and optionally
+``INVENIO_DATACITE_URL`` (any DataCite-protocol server; scripts/run starts a local one).
+Nothing here is needed at import time: providers read the values on each call.
+"""
+
+from datetime import timedelta
+
+import idutils
+from invenio_app_rdm.config import CELERY_BEAT_SCHEDULE as RDM_CELERY_BEAT_SCHEDULE
+from invenio_i18n import lazy_gettext as _
+from invenio_rdm_records.config import (
+    RDM_PERSISTENT_IDENTIFIER_PROVIDERS as RDM_DEFAULT_PID_PROVIDERS,
+)
+from invenio_rdm_records.config import (
+    RDM_PERSISTENT_IDENTIFIERS as RDM_DEFAULT_PERSISTENT_IDENTIFIERS,
+)
+from invenio_rdm_records.resources.serializers import DataCite45JSONSerializer
+
+from .providers import DemosDataCiteClient, DemosDataCitePIDProvider, VersionLinkingDataCiteSerializer
+from .registration import DOI_REGISTRATION_FIELD
+
+DATACITE_ENABLED = False
+DATACITE_USERNAME = ""
+DATACITE_PASSWORD = ""
+DATACITE_PREFIX = ""
+DATACITE_TEST_MODE = True
+DATACITE_URL = ""
+"""Base URL of a DataCite-protocol server; empty: DataCite (test or production by TEST_MODE)."""
+DATACITE_TIMEOUT = 20
+DATACITE_DATACENTER_SYMBOL = ""
+
+DEMOS_DOI_RETRY_BASE_DELAY = 300
+"""Seconds before the first retry of a failed registration; doubles with every attempt."""
+DEMOS_DOI_RETRY_MAX_DELAY = 6 * 3600
+"""Longest wait between two attempts."""
+
+
+def _datacite_provider(**kwargs):
+    return DemosDataCitePIDProvider(
+        "datacite", client=DemosDataCiteClient("datacite", config_prefix="DATACITE"), **kwargs
+    )
+
+
+RDM_PERSISTENT_IDENTIFIER_PROVIDERS = [
+    _datacite_provider(serializer=VersionLinkingDataCiteSerializer(), label=_("DOI")),
+    *(provider for provider in RDM_DEFAULT_PID_PROVIDERS if provider.name != "datacite"),
+]
+RDM_PARENT_PERSISTENT_IDENTIFIER_PROVIDERS = [
+    _datacite_provider(serializer=DataCite45JSONSerializer(is_parent=True), label=_("Concept DOI")),
+]
+RDM_PERSISTENT_IDENTIFIERS = {
+    **RDM_DEFAULT_PERSISTENT_IDENTIFIERS,
+    "doi": {
+        "providers": ["datacite", "external"],
+        "required": True,
+        "label": _("DOI"),
+        "validator": idutils.is_doi,
+        "normalizer": idutils.normalize_doi,
+        "is_enabled": DemosDataCitePIDProvider.is_enabled,
+        "ui": {"default_selected": "yes"},
+    },
+}
+"""Every public record gets a registry DOI when DataCite is enabled (an external DOI is allowed)."""
+RDM_PARENT_PERSISTENT_IDENTIFIERS = {
+    "doi": {
+        "providers": ["datacite"],
+        "required": True,
+        "condition": lambda record: record.pids.get("doi", {}).get("provider") == "datacite",
+        "label": _("Concept DOI"),
+        "validator": idutils.is_doi,
+        "normalizer": idutils.normalize_doi,
+        "is_enabled": DemosDataCitePIDProvider.is_enabled,
+    },
+}
+
+CELERY_BEAT_SCHEDULE = {
+    **RDM_CELERY_BEAT_SCHEDULE,
+    "demos-retry-pending-dois": {
+        "task": "demos_registry.doi.tasks.retry_pending_doi_registrations",
+        "schedule": timedelta(minutes=5),
+    },
+}
+
+DOI_CUSTOM_FIELDS = [DOI_REGISTRATION_FIELD]
+"""Append to ``RDM_CUSTOM_FIELDS`` (and ``demos:doi_registration`` to ``SYSTEM_FIELDS``)."""

@@ -1,0 +1,89 @@
+"""The DOI registration state of a record, visible in its JSON.
+
+``custom_fields["demos:doi_registration"]`` holds one entry per DOI of the record:
+``version`` (the record's own DOI) and ``concept`` (the parent's concept DOI)::
+
+    {"doi": "10.80000/abcd-1234", "status": "pending", "attempts": 2,
+     "last_attempt": "2026-11-23T17:00:00+00:00", "message": "DataCite could not be reached: ..."}
+
+``status`` is ``pending`` until DataCite confirmed the DOI (the PID stays reserved
+and the retry task keeps trying), then ``registered``. Only the registry writes it
+(it belongs in the custom fields' ``SYSTEM_FIELDS``).
+"""
+
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
+from invenio_rdm_records.proxies import current_rdm_records_service
+from invenio_rdm_records.utils import ChainObject
+
+from ..custom_fields.fields import KEYWORD, SystemCF
+
+DOI_REGISTRATION = "demos:doi_registration"
+PENDING = "pending"
+REGISTERED = "registered"
+
+ENTRY_PROPERTIES = {
+    "doi": KEYWORD,
+    "status": KEYWORD,
+    "attempts": {"type": "integer"},
+    "last_attempt": {"type": "date"},
+    "message": {"type": "text"},
+}
+DOI_REGISTRATION_FIELD = SystemCF(
+    name=DOI_REGISTRATION,
+    properties={
+        "version": {"type": "object", "properties": ENTRY_PROPERTIES},
+        "concept": {"type": "object", "properties": ENTRY_PROPERTIES},
+    },
+)
+"""The custom field; add it to ``RDM_CUSTOM_FIELDS``."""
+
+
+def record_of(pid_record):
+    """The record version behind what a PID provider is given (a parent is a ChainObject)."""
+    return pid_record._child if isinstance(pid_record, ChainObject) else pid_record
+
+
+def entry_key(parent):
+    """Which entry of the field a DOI is: the concept (parent) or the version DOI."""
+    return "concept" if parent else "version"
+
+
+def registration_entry(record, parent):
+    """The stored entry of one of the record's DOIs ({} if none)."""
+    return ((record.get("custom_fields") or {}).get(DOI_REGISTRATION) or {}).get(entry_key(parent)) or {}
+
+
+def record_registration_attempt(record, pid, parent, error=None):
+    """Store the outcome of one attempt on the record and reindex it."""
+    previous = registration_entry(record, parent)
+    attempts = previous.get("attempts", 0) if previous.get("doi") == pid.pid_value else 0
+    entry = {
+        "doi": pid.pid_value,
+        "status": PENDING if error else REGISTERED,
+        "attempts": attempts + 1,
+        "last_attempt": datetime.now(timezone.utc).isoformat(),
+    }
+    if error:
+        entry["message"] = error
+    custom_fields = record.setdefault("custom_fields", {})
+    custom_fields[DOI_REGISTRATION] = {**(custom_fields.get(DOI_REGISTRATION) or {}), entry_key(parent): entry}
+    record.commit()
+    current_rdm_records_service.indexer.index(record)
+
+
+def retry_delay(attempts):
+    """Exponential back-off after ``attempts`` failed attempts, capped."""
+    base = current_app.config["DEMOS_DOI_RETRY_BASE_DELAY"]
+    cap = current_app.config["DEMOS_DOI_RETRY_MAX_DELAY"]
+    return min(base * 2 ** max(attempts - 1, 0), cap)
+
+
+def is_due(entry, moment=None):
+    """Whether a pending DOI's back-off has elapsed."""
+    if not entry.get("last_attempt"):
+        return True
+    moment = moment or datetime.now(timezone.utc)
+    waited = moment - datetime.fromisoformat(entry["last_attempt"])
+    return waited >= timedelta(seconds=retry_delay(entry.get("attempts", 0)))

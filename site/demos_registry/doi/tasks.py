@@ -1,0 +1,80 @@
+"""Celery tasks: re-attempt DOI registrations and updates DataCite has not confirmed.
+
+Two sources, so that nothing is silently lost:
+
+- the PID store: a DataCite DOI of a published record that is still *reserved* was
+  never accepted (DataCite down or refusing, or the worker died before trying);
+- the records: ``demos:doi_registration`` says ``pending`` (e.g. a metadata update
+  of a registered DOI failed).
+
+``retry_pending_doi_registrations`` runs periodically (``CELERY_BEAT_SCHEDULE``) and
+re-queues Invenio's own ``register_or_update_pid`` for each one whose back-off
+(``registration.retry_delay``) has elapsed.
+"""
+
+from celery import shared_task
+from flask import current_app
+from invenio_pidstore.models import PersistentIdentifier, PIDStatus
+from invenio_rdm_records.records.api import RDMParent, RDMRecord
+from invenio_rdm_records.services.pids.tasks import register_or_update_pid
+
+from .registration import DOI_REGISTRATION, PENDING, entry_key, is_due, registration_entry
+
+
+def _public_record(model):
+    """The record of a database row, if it is published, public and not deleted."""
+    record = RDMRecord(model.data, model=model)
+    if record.deletion_status.is_deleted or record.get("access", {}).get("record") != "public":
+        return None
+    return record
+
+
+def reserved_dois():
+    """(record, parent?) of every reserved DataCite DOI of a published record."""
+    model = RDMRecord.model_cls
+    reserved = PersistentIdentifier.query.filter_by(
+        pid_type="doi", pid_provider="datacite", status=PIDStatus.RESERVED, object_type="rec"
+    )
+    for pid in reserved:
+        published = model.query.filter_by(id=pid.object_uuid).one_or_none()
+        parent = published is None
+        if parent:
+            if RDMParent.model_cls.query.filter_by(id=pid.object_uuid).one_or_none() is None:
+                continue  # a draft's reserved DOI: registered when the draft is published
+            published = model.query.filter_by(parent_id=pid.object_uuid).order_by(model.index.desc()).first()
+        record = _public_record(published) if published is not None else None
+        if record is not None:
+            yield record, parent
+
+
+def pending_entries():
+    """(record, parent?) of every record whose registration entry says pending."""
+    model = RDMRecord.model_cls
+    for parent in (False, True):
+        status = model.json["custom_fields"][DOI_REGISTRATION][entry_key(parent)]["status"].astext
+        for row in model.query.filter(status == PENDING):
+            record = _public_record(row)
+            if record is not None and (not parent or record.versions.is_latest):
+                yield record, parent
+
+
+def pending_registrations():
+    """Every DOI waiting for DataCite, once."""
+    seen = set()
+    for record, parent in (*reserved_dois(), *pending_entries()):
+        if (record.id, parent) not in seen:
+            seen.add((record.id, parent))
+            yield record, parent
+
+
+@shared_task(ignore_result=True)
+def retry_pending_doi_registrations():
+    """Queue a registration for each pending DOI whose back-off has elapsed."""
+    queued = 0
+    for record, parent in pending_registrations():
+        if is_due(registration_entry(record, parent)):
+            register_or_update_pid.delay(record.pid.pid_value, "doi", parent=parent)
+            queued += 1
+    if queued:
+        current_app.logger.info("Re-queued %d pending DOI registrations", queued)
+    return queued
