@@ -48,15 +48,15 @@ class ModelFile:
         return self.name == reference or self.name.endswith(("/" + reference, "!" + reference))
 
     def summary(self) -> dict[str, Any]:
-        return {
-            "path": self.name,
-            "size": self.size,
-            "sha256": self.sha256,
-            "format": self.format,
-            "archive": self.archive,
-            "problems": self.problems,
-            "notes": self.notes,
-        }
+        """Compact: archives may hold hundreds of members, and reports are stored with records."""
+        entry = {"path": self.name, "size": self.size, "sha256": self.sha256, "format": self.format}
+        if self.archive is not None:
+            entry["archive"] = self.archive
+        if self.problems:
+            entry["problems"] = self.problems
+        if self.notes:
+            entry["notes"] = self.notes
+        return entry
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from .. import formats
 from ..context import Context
 from ..report import CheckResult, CheckStatus
@@ -20,7 +22,7 @@ def check_integrity(context: Context) -> CheckResult:
         problems.append(f"metadata declares format {declared!r}, the files are {sorted(model_formats)}")
     analysable = [doc for doc in submission.documents if doc.format in formats.MODEL_FORMATS | formats.PATCH_FORMATS]
     details = {
-        "formats": {doc.name: doc.format for doc in submission.documents},
+        "documents_by_format": dict(Counter(doc.format for doc in submission.documents)),
         "problems": problems,
         "notes": notes,
     }

@@ -41,7 +41,7 @@ def check_schema(context: Context) -> CheckResult:
             _check_hs3(document, context, errors, warnings)
         else:
             _check_pyhf(document, context, id(document) in targets_of_patches, errors, warnings)
-    details = {"documents": checked, "errors": errors, "warnings": warnings}
+    details = {"documents_checked": len(checked), "errors": errors, "warnings": warnings}
     if errors:
         first = errors[0]
         return CheckResult(
