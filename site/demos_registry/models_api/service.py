@@ -1,0 +1,392 @@
+"""The models service: DEMOS-shaped operations on top of InvenioRDM's records service.
+
+No data of its own: every read, search, write and permission check goes through
+``current_rdm_records_service`` with the caller's identity, so the API sees
+exactly what the web UI and ``/api/records`` see.
+"""
+
+import importlib
+import json
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import PurePath
+
+from flask import current_app
+from invenio_access.permissions import system_identity
+from invenio_communities.proxies import current_communities
+from invenio_db import db
+from invenio_pidstore.errors import PIDDoesNotExistError, PIDUnregistered
+from invenio_rdm_records.proxies import current_rdm_records, current_rdm_records_service
+from invenio_search.engine import dsl
+from marshmallow import ValidationError
+from sqlalchemy.orm.exc import NoResultFound
+
+from ..registry_entries.entries import EntryError, record_data, registry_entry
+from ..registry_entries.service import COMMUNITY_SLUG
+
+MODEL_RESOURCE_TYPE = "model"
+GOLDEN_STATUSES = ("passed", "overridden")
+FILTER_FACETS = {
+    "domain": "domain",
+    "tag": "tag",
+    "engine": "engine",
+    "status": "validation",
+    "collaboration": "collaboration",
+    "format": "format",
+}
+"""Filter parameter of the API → facet of the registry's search configuration."""
+
+ENTRY_FIELD_PATHS = {
+    "name": [("metadata", "title")],
+    "description": [("metadata", "description")],
+    "version": [("metadata", "version"), ("custom_fields", "demos:model_version")],
+    "creators": [("metadata", "creators")],
+    "license": [("metadata", "rights")],
+    "domain": [("custom_fields", "demos:domain")],
+    "engine": [("custom_fields", "demos:engine")],
+    "format": [("custom_fields", "demos:format")],
+    "collaboration": [("custom_fields", "demos:collaboration")],
+    "reference_points": [("custom_fields", "demos:reference_points")],
+    "doi": [("custom_fields", "demos:external_references")],
+    "external_references": [("custom_fields", "demos:external_references")],
+    "model_selection": [("custom_fields", "demos:model_selection")],
+    "expected_outputs": [("custom_fields", "demos:expected_outputs")],
+    "metadata": [
+        ("custom_fields", "demos:tags"),
+        ("custom_fields", "demos:search_keywords"),
+        ("custom_fields", "demos:citations"),
+    ],
+}
+"""Which parts of the record data a registry-entry key of a PUT replaces."""
+
+REVALIDATION_MODULE = "demos_registry.validation_tasks.api"
+
+
+class ModelNotFound(PIDDoesNotExistError):
+    """A record that is not a DEMOS model is not found under /api/models."""
+
+    def __init__(self, id_):
+        """Not found as a model."""
+        super().__init__("recid", id_)
+
+
+class NothingToVisualize(LookupError):
+    """The model has no validation report with plots or parameters yet."""
+
+
+class MissingFiles(ValidationError):
+    """A model upload without a model file."""
+
+
+def field_error(field, message):
+    """A marshmallow error naming one field, rendered as 400 with that field."""
+    return ValidationError({field: [message]})
+
+
+def is_record_shape(payload):
+    """True for Invenio record data, False for a registry entry."""
+    metadata = payload.get("metadata")
+    return "custom_fields" in payload or "access" in payload or (
+        isinstance(metadata, dict) and ("title" in metadata or "resource_type" in metadata)
+    )
+
+
+def entry_to_record_data(entry):
+    """Record data of a new model given as a registry entry (model id and date completed)."""
+    entry = {"model_id": str(uuid.uuid4()), "submission_date": date.today().isoformat(), **entry}
+    try:
+        return record_data(entry)
+    except EntryError as error:
+        field, _, message = str(error).partition(": ")
+        raise field_error(field, message or str(error)) from error
+
+
+def new_record_data(payload):
+    """Record data of a new model from either accepted shape."""
+    if not isinstance(payload, dict):
+        raise field_error("metadata", "Must be a JSON object.")
+    if not is_record_shape(payload):
+        return entry_to_record_data(payload)
+    data = json.loads(json.dumps(payload))
+    data.setdefault("access", {"record": "public", "files": "public"})
+    data["files"] = {"enabled": True}
+    metadata = data.setdefault("metadata", {})
+    metadata.setdefault("resource_type", {"id": MODEL_RESOURCE_TYPE})
+    metadata.setdefault("publication_date", date.today().isoformat())
+    metadata.setdefault("publisher", "DEMOS Model Registry")
+    return data
+
+
+def merged_record_data(current, payload):
+    """The draft data after a PUT: only what the payload names changes."""
+    data = {key: current[key] for key in ("access", "files", "metadata", "custom_fields") if key in current}
+    data = json.loads(json.dumps(data))
+    if is_record_shape(payload):
+        for section in ("metadata", "custom_fields", "access"):
+            if isinstance(payload.get(section), dict):
+                data.setdefault(section, {}).update(payload[section])
+        return data
+    unknown = sorted(set(payload) - set(ENTRY_FIELD_PATHS))
+    if unknown:
+        raise ValidationError({name: ["Unknown field."] for name in unknown})
+    entry = {
+        **registry_entry(current, ""),
+        "description": current.get("metadata", {}).get("description", ""),
+        **payload,
+    }
+    if "metadata" in payload:
+        entry["metadata"] = {**registry_entry(current, "")["metadata"], **payload["metadata"]}
+    replacement = entry_to_record_data(entry)
+    for key in payload:
+        for section, name in ENTRY_FIELD_PATHS[key]:
+            if name in replacement[section]:
+                data.setdefault(section, {})[name] = replacement[section][name]
+    return data
+
+
+def upload_name(filename):
+    """The file key of an uploaded file: its base name, which must be usable."""
+    name = PurePath((filename or "").replace("\\", "/")).name.strip()
+    if not name or name in (".", ".."):
+        raise field_error("file", "Every file needs a name.")
+    return name
+
+
+def revalidation_queue():
+    """The validation tasks' ``queue_revalidation`` if that package is installed, else None.
+
+    The one place where the API meets the validation tasks, so that they can land
+    independently of each other.
+    """
+    try:
+        module = importlib.import_module(REVALIDATION_MODULE)
+    except ImportError:
+        return None
+    return getattr(module, "queue_revalidation", None)
+
+
+class ModelsService:
+    """List, search, read, create, update and delete DEMOS models."""
+
+    def __init__(self, records_service=None):
+        """Work through the given records service (Invenio's RDM service by default)."""
+        self._records_service = records_service
+
+    @property
+    def records(self):
+        """InvenioRDM's records service."""
+        return self._records_service or current_rdm_records_service
+
+    # Reading
+    # -------
+    def search(self, identity, page, size, q=None, sort=None, filters=None):
+        """One page of the published models the identity may see; returns (hits, total)."""
+        params = {"page": page, "size": size}
+        if q:
+            params["q"] = q
+        if sort:
+            params["sort"] = sort
+        facets = {FILTER_FACETS[name]: values for name, values in (filters or {}).items() if values}
+        if facets:
+            params["facets"] = facets
+        result = self.records.search(identity, params=params, extra_filter=self._models_only())
+        return [hit for hit in result.hits], result.total
+
+    def read(self, identity, id_):
+        """A published model, or the identity's own unpublished draft of one (as a dict)."""
+        try:
+            record = self.records.read(identity, id_).to_dict()
+        except (PIDDoesNotExistError, PIDUnregistered, NoResultFound):
+            try:
+                record = self.records.read_draft(identity, id_).to_dict()
+            except (PIDDoesNotExistError, NoResultFound):
+                raise ModelNotFound(id_)
+        if record.get("metadata", {}).get("resource_type", {}).get("id") != MODEL_RESOURCE_TYPE:
+            raise ModelNotFound(id_)
+        return record
+
+    def file_item(self, identity, record, key=None):
+        """The file service item of a model's file: ``key``, else its selected file, else the first."""
+        files = sorted(record.get("files", {}).get("entries", {}))
+        selected = record.get("custom_fields", {}).get("demos:model_selection", {}).get("file")
+        key = key or (selected if selected in files else None) or (files[0] if files else None)
+        if key is None or key not in files:
+            raise FileNotFoundError(key)
+        files_service = self.records.files if record.get("is_published") else self.records.draft_files
+        return files_service.get_file_content(identity, record["id"], key)
+
+    def visualization(self, record):
+        """Plots, parameters and facts of the model's last validation report."""
+        validation = record.get("custom_fields", {}).get("demos:validation") or {}
+        report = validation.get("report") or {}
+        facts = report.get("facts") or []
+        parameters = [p for fact in facts for p in fact.get("parameters", [])]
+        plots = report.get("plots") or validation.get("plots") or []
+        if not (plots or parameters):
+            reason = (
+                "the model has not been validated yet"
+                if not validation
+                else "the last validation produced no plots or parameters"
+            )
+            raise NothingToVisualize(reason)
+        return {
+            "id": record["id"],
+            "status": validation.get("status"),
+            "plots": plots,
+            "parameters": parameters,
+            "facts": facts,
+        }
+
+    def golden(self, identity):
+        """Registry entries of every published model whose validation passed (or was overridden)."""
+        extra_filter = self._models_only() & dsl.Q(
+            "terms", **{"custom_fields.demos:validation.status": list(GOLDEN_STATUSES)}
+        )
+        base_url = current_app.config["SITE_UI_URL"]
+        entries = [registry_entry(hit, base_url) for hit in self.records.scan(identity, extra_filter=extra_filter)]
+        entries.sort(key=lambda entry: (entry["domain"] or "", entry["name"] or "", entry["version"] or ""))
+        return {
+            "generated": datetime.now(UTC).isoformat(),
+            "count": len(entries),
+            "models": entries,
+        }
+
+    def tags(self, identity, prefix, size):
+        """The most used tags starting with ``prefix`` (case-insensitive), with their counts."""
+        extra_filter = self._models_only()
+        if prefix:
+            extra_filter &= dsl.Q(
+                "wildcard",
+                **{"custom_fields.demos:tags": {"value": f"{prefix}*", "case_insensitive": True}},
+            )
+        counts = {}
+        for hit in self.records.scan(identity, extra_filter=extra_filter):
+            for tag in hit.get("custom_fields", {}).get("demos:tags", []):
+                if tag.lower().startswith(prefix.lower()):
+                    counts[tag] = counts.get(tag, 0) + 1
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0].lower()))[:size]
+        return [{"tag": tag, "count": count} for tag, count in ranked]
+
+    def count_by_domain(self, identity):
+        """Published models per domain that the identity may see."""
+        result = self.records.search(
+            identity, params={"size": 1}, extra_filter=self._models_only()
+        ).to_dict()
+        buckets = result.get("aggregations", {}).get("domain", {}).get("buckets", [])
+        return result["hits"]["total"], {bucket["key"]: bucket["doc_count"] for bucket in buckets}
+
+    # Writing
+    # -------
+    def create(self, identity, payload, files, publish=False):
+        """Create a model with its files, then submit it for review (or publish it).
+
+        All or nothing: a failure deletes the draft it made.
+        """
+        if not files:
+            raise MissingFiles({"file": ["Upload at least one model file."]})
+        data = new_record_data(payload)
+        draft = self.records.create(identity, data)
+        try:
+            self._upload(identity, draft.id, files)
+            if publish:
+                record = self.records.publish(identity, draft.id).to_dict()
+                request_id = self._include_in_domain_community(identity, record)
+            else:
+                request_id = self._submit_to_domain_community(identity, draft.to_dict())
+                record = self.records.read_draft(identity, draft.id).to_dict()
+        except Exception:
+            db.session.rollback()
+            self.records.delete_draft(system_identity, draft.id)
+            raise
+        return record, request_id
+
+    def update(self, identity, id_, payload):
+        """Change a model's metadata; a published model is edited and republished."""
+        if not isinstance(payload, dict) or not payload:
+            raise field_error("body", "Send a JSON object with the fields to change.")
+        current = self.read(identity, id_)
+        published = current.get("is_published", False)
+        draft = (self.records.edit if published else self.records.read_draft)(identity, id_)
+        data = merged_record_data(draft.to_dict(), payload)
+        try:
+            self.records.update_draft(identity, id_, data)
+            if published:
+                return self.records.publish(identity, id_).to_dict()
+        except Exception:
+            db.session.rollback()
+            if published:
+                self.records.delete_draft(identity, id_)
+            raise
+        return self.records.read_draft(identity, id_).to_dict()
+
+    def delete(self, identity, id_, reason=None, note=None):
+        """Remove a published model (admin only): Invenio's tombstone, the DOI stays registered."""
+        self.read(identity, id_)
+        reason = reason or current_app.config["DEMOS_MODELS_API_REMOVAL_REASON"]
+        data = {"removal_reason": {"id": reason}, "is_visible": True}
+        if note:
+            data["note"] = note
+        self.records.delete_record(identity, id_, data)
+
+    def queue_validation(self, identity, id_):
+        """Ask the validation tasks to validate the model again; False if they are not installed.
+
+        Whoever manages the record may: its owners, its community's curators, administrators.
+        """
+        record = self.read(identity, id_)
+        if record.get("is_published"):
+            api_record = self.records.record_cls.pid.resolve(id_)
+        else:
+            api_record = self.records.draft_cls.pid.resolve(id_, registered_only=False)
+        self.records.require_permission(identity, "manage", record=api_record)
+        queue = revalidation_queue()
+        if queue is None:
+            return False
+        queue(id_, identity)
+        return True
+
+    # Helpers
+    # -------
+    def _models_only(self):
+        return dsl.Q("term", **{"metadata.resource_type.id": MODEL_RESOURCE_TYPE})
+
+    def _upload(self, identity, draft_id, files):
+        files_service = self.records.draft_files
+        keys = [upload_name(upload.filename) for upload in files]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1})
+        if duplicates:
+            raise field_error("file", f"Duplicate file names: {', '.join(duplicates)}.")
+        files_service.init_files(identity, draft_id, [{"key": key} for key in keys])
+        for key, upload in zip(keys, files):
+            files_service.set_file_content(identity, draft_id, key, upload.stream)
+            files_service.commit_file(identity, draft_id, key)
+
+    def _domain_community(self, record):
+        domain = record.get("custom_fields", {}).get("demos:domain", {}).get("id")
+        if not domain:
+            raise field_error("domain", "Missing data for required field.")
+        return current_communities.service.read(system_identity, COMMUNITY_SLUG.format(domain=domain))
+
+    def _submit_to_domain_community(self, identity, draft):
+        community = self._domain_community(draft)
+        review = self.records.review
+        review.update(
+            identity,
+            draft["id"],
+            {"receiver": {"community": str(community.id)}, "type": "community-submission"},
+        )
+        request = review.submit(
+            identity,
+            draft["id"],
+            {"payload": {"content": "Submitted through the DEMOS models API.", "format": "html"}},
+            require_review=True,
+        )
+        return request.id
+
+    def _include_in_domain_community(self, identity, record):
+        community = self._domain_community(record)
+        result = current_rdm_records.record_communities_service.add(
+            identity, record["id"], {"communities": [{"id": str(community.id)}]}
+        )
+        processed = result[0] if isinstance(result, tuple) else result
+        return next((item.get("request_id") for item in processed or [] if item.get("request_id")), None)
