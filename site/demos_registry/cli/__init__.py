@@ -8,6 +8,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 from invenio_pidstore.errors import PIDDoesNotExistError
 
+from invenio_access.permissions import system_identity
+from invenio_rdm_records.proxies import current_rdm_records_service
+from invenio_search.engine import dsl
+
+from ..model_validation.service import revalidate
 from ..registry_entries.entries import EntryError
 from ..registry_entries.service import entry_paths, export_entry, import_entry, load_entry
 from .setup import eager_tasks, setup_instance
@@ -78,3 +83,34 @@ def export(record_id):
         click.echo(json.dumps(export_entry(record_id), indent=2, ensure_ascii=False))
     except PIDDoesNotExistError:
         raise click.ClickException(f"no published record {record_id!r}")
+
+
+def published_models(domain=None):
+    """Ids of all published statistical models (optionally of one domain)."""
+    query = dsl.Q("term", **{"metadata.resource_type.id": "model"})
+    if domain:
+        query &= dsl.Q("term", **{"custom_fields.demos:domain.id": domain})
+    return [hit["id"] for hit in current_rdm_records_service.scan(system_identity, extra_filter=query)]
+
+
+@demos.command("revalidate")
+@click.argument("record_ids", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Every published model.")
+@click.option("--domain", help="With --all: only the models of this domain.")
+@with_appcontext
+def revalidate_records(record_ids, everything, domain):
+    """Queue a new validation of records (e.g. after an engine upgrade).
+
+    Each becomes "pending" at once; the Celery worker validates them and adds the
+    verdict to their decision trail, keeping the earlier ones.
+    """
+    if not record_ids and not everything:
+        raise click.UsageError("give record ids or --all")
+    ids = list(record_ids) or published_models(domain)
+    with click.progressbar(ids, label="Queueing validations", show_pos=True) as bar:
+        for record_id in bar:
+            try:
+                revalidate(system_identity, record_id)
+            except PIDDoesNotExistError:
+                raise click.ClickException(f"no record {record_id!r}")
+    click.echo(f"{len(ids)} validations queued; follow them with GET /api/records/<id>/validation")

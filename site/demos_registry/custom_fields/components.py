@@ -153,7 +153,7 @@ class FileChecksumComponent(FileServiceComponent):
     """
 
     def commit_file(self, identity, id_, file_key, record):
-        """Hash the stored content of the file just committed."""
+        """Hash the stored content of the file just committed, then validate again."""
         digest = hashlib.sha256()
         file_instance = record.files[file_key].file
         with file_instance.storage().open() as stream:
@@ -161,12 +161,14 @@ class FileChecksumComponent(FileServiceComponent):
                 digest.update(chunk)
         self._set(record, file_key, {"key": file_key, "sha256": digest.hexdigest(), "size": file_instance.size})
         request_validation(record, user_actor(identity), f"file {file_key} uploaded", self.uow)
+        self.uow.register(RecordCommitOp(record))
 
     def delete_file(self, identity, id_, file_key, record, deleted_file):
         """Forget the checksum of a deleted file; what remains is validated again."""
         self._set(record, file_key, None)
         if record.files.entries:
             request_validation(record, user_actor(identity), f"file {file_key} deleted", self.uow)
+        self.uow.register(RecordCommitOp(record))
 
     def _set(self, record, file_key, checksum):
         custom_fields = record.setdefault("custom_fields", {})
@@ -174,4 +176,3 @@ class FileChecksumComponent(FileServiceComponent):
         if checksum:
             checksums.append(checksum)
         custom_fields["demos:checksums"] = sorted(checksums, key=lambda c: c["key"])
-        self.uow.register(RecordCommitOp(record))

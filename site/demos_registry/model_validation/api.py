@@ -83,11 +83,26 @@ def stage_files(record, folder):
     paths = []
     Path(folder).mkdir(parents=True, exist_ok=True)
     for key, file_record in sorted(record.files.items()):
+        if file_record.file is None:  # initialised, content not uploaded yet
+            continue
         target = Path(folder) / Path(key).name
         with file_record.file.storage().open() as source, open(target, "wb") as sink:
             shutil.copyfileobj(source, sink, 1024 * 1024)
         paths.append(str(target))
     return paths
+
+
+MAX_STORED_DETAILS = 16_000
+"""Bytes of a check's details kept on the record (an archive's member list can be 250 kB)."""
+
+
+def compact(report):
+    """The report without oversized details: records stay light to index and serve."""
+    for check in report.get("checks", []):
+        size = len(json.dumps(check.get("details", {})))
+        if size > MAX_STORED_DETAILS:
+            check["details"] = {"omitted": f"{size} bytes of details; run demos-validate for all of them"}
+    return report
 
 
 def validation_limits():
@@ -121,7 +136,7 @@ def run_validation(recid, draft=True):
             report = None
         else:
             report, _plots = validate_for_task(
-                paths, engine_metadata(record), str(workdir / "plots"), validation_limits()
+                paths, engine_metadata(record), None, validation_limits()
             )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -139,7 +154,7 @@ def run_validation(recid, draft=True):
             status,
             system_actor(),
             reason,
-            report=report,
+            report=compact(report),
             engines=report.get("engines", {}),
             inputs=fingerprint,
         )

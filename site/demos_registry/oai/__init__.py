@@ -1,0 +1,1 @@
+"""OAI-PMH of the registry: domain sets and harvesting without percolators."""
