@@ -17,6 +17,7 @@ from flask import current_app
 from invenio_pidstore.models import PersistentIdentifier, PIDStatus
 from invenio_rdm_records.records.api import RDMParent, RDMRecord
 from invenio_rdm_records.services.pids.tasks import register_or_update_pid
+from sqlalchemy import func
 
 from .registration import DOI_REGISTRATION, PENDING, entry_key, is_due, registration_entry
 
@@ -51,7 +52,9 @@ def pending_entries():
     """(record, parent?) of every record whose registration entry says pending."""
     model = RDMRecord.model_cls
     for parent in (False, True):
-        status = model.json["custom_fields"][DOI_REGISTRATION][entry_key(parent)]["status"].astext
+        status = func.jsonb_extract_path_text(
+            model.json, "custom_fields", DOI_REGISTRATION, entry_key(parent), "status"
+        )
         for row in model.query.filter(status == PENDING):
             record = _public_record(row)
             if record is not None and (not parent or record.versions.is_latest):
