@@ -130,12 +130,15 @@ def ensure_communities(curator):
 
 
 def import_demo_models(folder):
-    """Publish the demo models that are not in the registry yet."""
+    """Publish (and validate) the demo models that are not in the registry yet."""
     entries = entry_paths(folder)
     actions = Counter()
     with eager_tasks():
-        for path in entries:
-            actions[import_entry(load_entry(path), path.parent).action] += 1
+        for number, path in enumerate(entries, start=1):
+            action = import_entry(load_entry(path), path.parent).action
+            actions[action] += 1
+            if action != "skipped":
+                progress(f"demo models: {number}/{len(entries)} {action}: {path.parent.name}")
     summary = ", ".join(f"{count} {action}" for action, count in sorted(actions.items()))
     progress(f"demo models: {summary or 'none found'} ({folder})")
 
