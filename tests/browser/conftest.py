@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from demos_registry import config as registry_config
@@ -30,6 +31,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+TIMEOUT_MS = 60_000
+"""Saving a draft with a model file runs its validation (eagerly in tests): allow for it."""
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +100,8 @@ def page(chromium, http_server, request):
     context = chromium.new_context(
         ignore_https_errors=True, base_url=http_server, viewport={"width": 1280, "height": 900}
     )
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
     page = context.new_page()
     yield page
     ARTIFACTS.mkdir(exist_ok=True)

@@ -129,10 +129,12 @@ NumberCell.propTypes = {
 NumberCell.defaultProps = { nonNegative: false, placeholder: undefined };
 
 export default function DemosReferencePoints({ fieldPath, label, icon, description }) {
-  const { values } = useFormikContext();
+  const { values, errors, initialErrors } = useFormikContext();
   const [nextKey, setNextKey] = useState(-1);
   const points = getIn(values, fieldPath) || [];
   const descriptionId = `${fieldPath}-description`;
+  // An error about the list as a whole (not one of its cells), e.g. "required".
+  const listError = getIn(errors, fieldPath) || getIn(initialErrors, fieldPath);
 
   return (
     <Form.Field className="demos-reference-points">
@@ -225,6 +227,11 @@ export default function DemosReferencePoints({ fieldPath, label, icon, descripti
                   })}
                 </Table.Body>
               </Table>
+            )}
+            {typeof listError === "string" && (
+              <Label pointing="below" prompt role="alert">
+                {listError}
+              </Label>
             )}
             <Button
               type="button"

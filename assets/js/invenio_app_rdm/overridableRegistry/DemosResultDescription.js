@@ -13,6 +13,7 @@ const VALIDATION = {
   passed: { text: i18next.t("passed"), icon: "check circle" },
   failed: { text: i18next.t("failed"), icon: "times circle" },
   needs_review: { text: i18next.t("needs review"), icon: "eye" },
+  overridden: { text: i18next.t("accepted by a curator"), icon: "user check" },
 };
 
 const VOCABULARY_FIELDS = [
