@@ -1,6 +1,7 @@
 """Fixtures of the /api/models tests: the API blueprint, tokens of three kinds of user, a model."""
 
 import sys
+import threading
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from unittest.mock import patch
@@ -12,6 +13,7 @@ from invenio_accounts.proxies import current_datastore
 from invenio_db import db as invenio_db
 from invenio_oauth2server.models import Token
 from rest_helpers import refresh_records_index
+from werkzeug.serving import make_server
 
 CLIENT_SOURCES = Path(__file__).resolve().parents[2] / "clients" / "python"
 sys.path.insert(0, str(CLIENT_SOURCES))
@@ -69,10 +71,18 @@ def api_app(app):
     return wsgi.mounts["/api"]
 
 
-@pytest.fixture()
-def anonymous_client(app):
-    """A client without cookies, as a script without a token is (no session, no CSRF cookie)."""
-    return app.test_client(use_cookies=False)
+@pytest.fixture(scope="module")
+def live_api(app):
+    """The app served over HTTP on a free loopback port, for the length of the module.
+
+    Anonymous calls go through it: a fresh HTTP request, as a script without a token makes.
+    """
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/api"
+    server.shutdown()
+    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -2,24 +2,11 @@
 
 import hashlib
 import json
-import threading
 
 import pytest
 from api_helpers import DEMO_MODELS, user_with_token
 from demos_registry_client import ApiError, DemosClient
 from rest_helpers import refresh_records_index
-from werkzeug.serving import make_server
-
-
-@pytest.fixture(scope="module")
-def live_api(app):
-    """The app served over HTTP on a free loopback port, for the length of the module."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/api"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ import base64
 import hashlib
 import json
 
+import requests
 from api_helpers import demo_model_upload
 from invenio_access.permissions import system_identity
 from invenio_db import db
@@ -22,6 +23,13 @@ def assert_json_error(response, status):
     assert response.json["message"]
 
 
+def assert_live_json_error(response, status):
+    """The same, for an answer of the live server (requests)."""
+    assert response.status_code == status, response.text[:500]
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.json()["status"] == status and response.json()["message"]
+
+
 def error_fields(response):
     """Field names of a 400's per-field errors."""
     return {error["field"] for error in response.json.get("errors", [])}
@@ -34,14 +42,15 @@ def upload(client, headers, query="", **changes):
     )
 
 
-def set_validation(record_id, state):
+def set_validation(app, record_id, state):
     """Store a validation state as the validation tasks would (a system-written field)."""
-    record = RDMRecord.pid.resolve(record_id)
-    record["custom_fields"]["demos:validation"] = state
-    record.commit()
-    db.session.commit()
-    current_rdm_records_service.indexer.index(record)
-    refresh_records_index()
+    with app.app_context():
+        record = RDMRecord.pid.resolve(record_id)
+        record["custom_fields"]["demos:validation"] = state
+        record.commit()
+        db.session.commit()
+        current_rdm_records_service.indexer.index(record)
+        refresh_records_index()
 
 
 PASSED_WITH_PLOTS = {
@@ -141,13 +150,15 @@ def test_file_download_with_range_digest_and_etag(client, demo_record_id):
     assert_json_error(client.get(f"/api/models/{demo_record_id}/file", query_string={"key": "nope.json"}), 404)
 
 
-def test_upload_needs_a_token(anonymous_client):
-    response = upload(anonymous_client, {"Accept": "application/json"}, name="Anonymous upload")
-    assert_json_error(response, 401)
+def test_upload_needs_a_token(live_api):
+    form = demo_model_upload(name="Anonymous upload")
+    files = [("file", (name, stream)) for stream, name in form["file"]]
+    response = requests.post(f"{live_api}/models", data={"metadata": form["metadata"]}, files=files, timeout=60)
+    assert_live_json_error(response, 401)
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_upload_submits_to_the_domain_community_for_review(client, anonymous_client, researcher_headers, other_headers):
+def test_upload_submits_to_the_domain_community_for_review(client, live_api, researcher_headers, other_headers):
     response = upload(client, researcher_headers, name="API review submission")
     assert response.status_code == 201, response.json
     model = response.json
@@ -155,7 +166,7 @@ def test_upload_submits_to_the_domain_community_for_review(client, anonymous_cli
     assert model["domain"] == "astroparticle" and model["files"][0]["sha256"]
     assert client.get(f"/api/models/{model['id']}", headers=researcher_headers).json["status"] == "in_review"
     assert_json_error(client.get(f"/api/models/{model['id']}", headers=other_headers), 403)
-    assert_json_error(anonymous_client.get(f"/api/models/{model['id']}"), 401)
+    assert_live_json_error(requests.get(f"{live_api}/models/{model['id']}", timeout=60), 401)
 
 
 def test_upload_with_publish_publishes(published_model, client):
@@ -186,10 +197,10 @@ def test_bad_uploads_are_refused_and_leave_no_draft(client, researcher_headers):
     assert client.get("/api/user/records", headers=researcher_headers).json["hits"]["total"] == before
 
 
-def test_update_by_owner_others_forbidden(client, anonymous_client, published_model, researcher_headers, other_headers):
+def test_update_by_owner_others_forbidden(client, live_api, published_model, researcher_headers, other_headers):
     url = f"/api/models/{published_model['id']}"
     change = {"name": "API fixture model (renamed)", "metadata": {"tags": ["api-renamed"]}}
-    assert_json_error(anonymous_client.put(url, json=change), 401)
+    assert_live_json_error(requests.put(f"{live_api}/models/{published_model['id']}", json=change, timeout=60), 401)
     assert_json_error(client.put(url, json=change, headers=other_headers), 403)
     response = client.put(url, json=change, headers=researcher_headers)
     assert response.status_code == 200, response.json
@@ -203,9 +214,9 @@ def test_update_by_owner_others_forbidden(client, anonymous_client, published_mo
     assert_json_error(client.put(url, data="not json", headers={**researcher_headers, "Content-Type": "application/json"}), 400)
 
 
-def test_validate_is_accepted_with_a_status_url(client, anonymous_client, published_model, researcher_headers, other_headers):
+def test_validate_is_accepted_with_a_status_url(client, live_api, published_model, researcher_headers, other_headers):
     url = f"/api/models/{published_model['id']}/validate"
-    assert_json_error(anonymous_client.post(url), 401)
+    assert_live_json_error(requests.post(f"{live_api}/models/{published_model['id']}/validate", timeout=60), 401)
     assert_json_error(client.post(url, headers=other_headers), 403)
     response = client.post(url, headers=researcher_headers)
     assert response.status_code == 202
@@ -215,20 +226,20 @@ def test_validate_is_accepted_with_a_status_url(client, anonymous_client, publis
     assert status.status_code == 200 and status.json["id"] == published_model["id"]
 
 
-def test_visualize_needs_a_validation_report(client, demo_record_id):
-    set_validation(demo_record_id, {"status": "pending"})
+def test_visualize_needs_a_validation_report(app, client, demo_record_id):
+    set_validation(app, demo_record_id, {"status": "pending"})
     missing = client.get(f"/api/models/{demo_record_id}/visualize")
     assert_json_error(missing, 404)
     assert "Nothing to visualize" in missing.json["message"]
-    set_validation(demo_record_id, PASSED_WITH_PLOTS)
+    set_validation(app, demo_record_id, PASSED_WITH_PLOTS)
     shown = client.get(f"/api/models/{demo_record_id}/visualize")
     assert shown.status_code == 200
     assert shown.json["plots"] == ["prefit_yields.png"] and shown.json["parameters"][0]["name"] == "mu"
 
 
-def test_golden_list_holds_validated_models_with_checksums(client, demo_record_id, published_model):
-    set_validation(demo_record_id, PASSED_WITH_PLOTS)
-    set_validation(published_model["id"], {"status": "failed"})
+def test_golden_list_holds_validated_models_with_checksums(app, client, demo_record_id, published_model):
+    set_validation(app, demo_record_id, PASSED_WITH_PLOTS)
+    set_validation(app, published_model["id"], {"status": "failed"})
     golden = client.get("/api/models/golden")
     assert golden.status_code == 200
     assert golden.json["count"] == len(golden.json["models"]) >= 1
@@ -249,12 +260,12 @@ def test_tag_autocomplete_is_case_insensitive(client):
     assert all(tag.lower().startswith("gam") for tag in tags)
 
 
-def test_delete_is_for_administrators_and_leaves_a_tombstone(client, anonymous_client, researcher_headers, admin_headers):
+def test_delete_is_for_administrators_and_leaves_a_tombstone(client, live_api, researcher_headers, admin_headers):
     created = upload(client, researcher_headers, "?publish=true", name="API model to delete")
     assert created.status_code == 201, created.json
     url = f"/api/models/{created.json['id']}"
     pids_before = current_rdm_records_service.read(system_identity, created.json["id"]).to_dict()["pids"]
-    assert_json_error(anonymous_client.delete(url), 401)
+    assert_live_json_error(requests.delete(f"{live_api}/models/{created.json['id']}", timeout=60), 401)
     assert_json_error(client.delete(url, headers=researcher_headers), 403)
     deleted = client.delete(url, headers=admin_headers, query_string={"reason": "test-record"})
     assert deleted.status_code == 204, deleted.data

@@ -27,6 +27,13 @@ CONFORMANCE_CHECKS = [
 
 
 @pytest.fixture(scope="module")
+def app_config(app_config):
+    """No rate limits: schemathesis' WSGI requests carry no client address to count them by."""
+    app_config["RATELIMIT_ENABLED"] = False
+    return app_config
+
+
+@pytest.fixture(scope="module")
 def api_schema(app):
     """The served OpenAPI document, bound to the app through WSGI."""
     return schemathesis.openapi.from_wsgi("/api/models/openapi.json", app)

@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import requests
 
 JSON = dict[str, Any]
-PathLike = Union[str, Path]
+PathLike = str | Path
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRIED_SERVER_ERRORS = frozenset({500, 502, 503, 504})
 CHUNK_SIZE = 1024 * 1024

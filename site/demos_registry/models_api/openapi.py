@@ -21,6 +21,7 @@ ERROR_DESCRIPTIONS = {
     403: "Not permitted for this user",
     404: "No such model (or file, or nothing to show)",
     410: "The model was deleted; its tombstone",
+    413: "The upload is larger than the registry accepts",
     415: "Unsupported request content type",
     416: "The requested range is not satisfiable",
     429: "Rate limit exceeded; see Retry-After",
@@ -42,7 +43,7 @@ def error_codes(doc, path, method):
     if doc["auth"]:
         codes |= {401, 403}
     if method == "POST" and doc["body"] is not None:
-        codes.add(415)
+        codes |= {413, 415}
     if path.endswith("/file"):
         codes.add(416)
     return codes

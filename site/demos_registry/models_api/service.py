@@ -59,7 +59,11 @@ ENTRY_FIELD_PATHS = {
 }
 """Which parts of the record data a registry-entry key of a PUT replaces."""
 
-REVALIDATION_MODULE = "demos_registry.validation_tasks.api"
+REVALIDATION_HOOKS = (
+    ("demos_registry.validation_tasks.api", "queue_revalidation", lambda hook, record_id, identity: hook(record_id, identity)),
+    ("demos_registry.model_validation.service", "revalidate", lambda hook, record_id, identity: hook(identity, record_id)),
+)
+"""Where the validation tasks offer a re-validation (module, function, how to call it), first found wins."""
 
 
 class ModelNotFound(PIDDoesNotExistError):
@@ -153,16 +157,18 @@ def upload_name(filename):
 
 
 def revalidation_queue():
-    """The validation tasks' ``queue_revalidation`` if that package is installed, else None.
+    """A ``queue(record_id, identity)`` of the installed validation tasks, or None.
 
     The one place where the API meets the validation tasks, so that they can land
-    independently of each other.
+    and change independently of each other.
     """
-    try:
-        module = importlib.import_module(REVALIDATION_MODULE)
-    except ImportError:
-        return None
-    return getattr(module, "queue_revalidation", None)
+    for module_name, function_name, call in REVALIDATION_HOOKS:
+        try:
+            hook = getattr(importlib.import_module(module_name), function_name)
+        except (ImportError, AttributeError):
+            continue
+        return lambda record_id, identity, hook=hook, call=call: call(hook, record_id, identity)
+    return None
 
 
 class ModelsService:
