@@ -194,7 +194,7 @@ ensure_datacite() {
         sleep 0.5
     done
     export INVENIO_DATACITE_ENABLED=True INVENIO_DATACITE_URL="http://127.0.0.1:$port/" \
-        INVENIO_DATACITE_PREFIX=10.80000 INVENIO_DATACITE_USERNAME=demos INVENIO_DATACITE_PASSWORD=demos
+        INVENIO_DATACITE_PREFIX="'10.80000'" INVENIO_DATACITE_USERNAME=demos INVENIO_DATACITE_PASSWORD=demos
     note "DataCite: started the local DataCite-protocol server on localhost:$port (prefix 10.80000)"
 }
 
