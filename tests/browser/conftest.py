@@ -16,10 +16,6 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from demos_registry import config as registry_config
-from demos_registry.records_ui.config import (
-    DEMOS_DETAIL_SIDE_BAR_TEMPLATES,
-    DEMOS_RECORD_LANDING_PAGE_TEMPLATE,
-)
 
 CHROMIUM = os.environ.get("DEMOS_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -62,8 +58,6 @@ def app_config(app_config, live_url):
         SITE_UI_URL=live_url,
         SITE_API_URL=f"{live_url}/api",
         APP_DEFAULT_SECURE_HEADERS=secure_headers,
-        APP_RDM_RECORD_LANDING_PAGE_TEMPLATE=DEMOS_RECORD_LANDING_PAGE_TEMPLATE,
-        APP_RDM_DETAIL_SIDE_BAR_TEMPLATES=DEMOS_DETAIL_SIDE_BAR_TEMPLATES,
     )
     return app_config
 
