@@ -40,6 +40,23 @@ start_bg() {
     STARTED_PIDS+=("$!")
 }
 
+# The first port from START on that nothing listens on.
+free_port() {
+    local port=$1
+    while port_open 127.0.0.1 "$port"; do port=$((port + 1)); done
+    echo "$port"
+}
+
+# Wait until a server we started listens on PORT (its log is $LOGS/NAME.log).
+wait_for_port() {
+    local port=$1 what=$2 name=$3 tries=0
+    until port_open 127.0.0.1 "$port"; do
+        tries=$((tries + 1))
+        [ $tries -gt 60 ] && die "$what did not start in 30 s; see $LOGS/$name.log"
+        sleep 0.5
+    done
+}
+
 # Wait until FILE exists (written by a service once it is ready).
 wait_for_file() {
     local file=$1 what=$2 log=$3 tries=0
@@ -159,17 +176,11 @@ ensure_search() {
         note "Search: configured by environment ($INVENIO_SEARCH_HOSTS)"
         return
     fi
-    local port=${DEMOS_SEARCH_PORT:-9200}
-    while port_open 127.0.0.1 "$port"; do port=$((port + 1)); done
-    local osmem
+    local port osmem
+    port=$(free_port "${DEMOS_SEARCH_PORT:-9200}")
     osmem=$("$VENV/bin/python" -c 'import osmem_server, os; print(os.path.join(os.path.dirname(osmem_server.__file__), "bin", "osmem-server"))')
     start_bg search "$osmem" -addr "127.0.0.1:$port" -no-stdin-watch -parent-pid $$
-    local tries=0
-    until port_open 127.0.0.1 "$port"; do
-        tries=$((tries + 1))
-        [ $tries -gt 60 ] && die "osmem-server did not start; see $LOGS/search.log"
-        sleep 0.5
-    done
+    wait_for_port "$port" "osmem-server" search
     export INVENIO_SEARCH_HOSTS="[{'host': '127.0.0.1', 'port': $port}]"
     export INVENIO_DEMOS_EMBEDDED_SEARCH=True
     note "Search: started the embedded osmem-server on localhost:$port"
@@ -183,16 +194,11 @@ ensure_datacite() {
         note "DataCite: configured by environment"
         return
     fi
-    local port=${DEMOS_DATACITE_PORT:-5500}
-    while port_open 127.0.0.1 "$port"; do port=$((port + 1)); done
+    local port
+    port=$(free_port "${DEMOS_DATACITE_PORT:-5500}")
     start_bg datacite "$VENV/bin/python" -m demos_registry.doi.datacite_server --port "$port" \
         --prefix 10.80000 --username demos --password demos --store "$VAR/datacite-dois.json"
-    local tries=0
-    until port_open 127.0.0.1 "$port"; do
-        tries=$((tries + 1))
-        [ $tries -gt 60 ] && die "the local DataCite server did not start; see $LOGS/datacite.log"
-        sleep 0.5
-    done
+    wait_for_port "$port" "the local DataCite server" datacite
     export INVENIO_DATACITE_ENABLED=True INVENIO_DATACITE_URL="http://127.0.0.1:$port/" \
         INVENIO_DATACITE_PREFIX="'10.80000'" INVENIO_DATACITE_USERNAME=demos INVENIO_DATACITE_PASSWORD=demos
     note "DataCite: started the local DataCite-protocol server on localhost:$port (prefix 10.80000)"

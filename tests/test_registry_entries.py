@@ -22,6 +22,15 @@ def demo_entries():
     return [json.loads(path.read_text()) for path in sorted(DEMO_MODELS.glob("*/entry.json"))]
 
 
+def copied_entry(tmp_path, slug, **changes):
+    """A copy of a demo entry's folder with some entry values changed; returns (folder, entry)."""
+    folder = tmp_path / slug
+    shutil.copytree(DEMO_MODELS / slug, folder)
+    entry = {**json.loads((folder / "entry.json").read_text()), **changes}
+    (folder / "entry.json").write_text(json.dumps(entry))
+    return folder, entry
+
+
 def run_cli(app, *args):
     """Invoke ``invenio demos ...`` in the test app."""
     return app.test_cli_runner().invoke(demos, list(args), catch_exceptions=False)
@@ -103,11 +112,7 @@ def test_export_gives_the_seed_shape(app):
 
 def test_new_version_of_a_model_keeps_its_id(app, tmp_path):
     """An entry with a known model_id and a new version becomes a new record version."""
-    folder = tmp_path / "two-bin"
-    shutil.copytree(DEMO_MODELS / "pyhf-2-bin-1-channel", folder)
-    entry = json.loads((folder / "entry.json").read_text())
-    entry["version"] = "1.1.0"
-    (folder / "entry.json").write_text(json.dumps(entry))
+    folder, entry = copied_entry(tmp_path, "pyhf-2-bin-1-channel", version="1.1.0")
 
     result = run_cli(app, "import", str(folder / "entry.json"))
     assert result.exit_code == 0, result.output
@@ -123,11 +128,9 @@ def test_new_version_of_a_model_keeps_its_id(app, tmp_path):
 
 def test_entry_with_a_wrong_checksum_is_refused_and_leaves_nothing(app, tmp_path):
     """A tampered file fails the import with the reason; no record appears."""
-    folder = tmp_path / "tampered"
-    shutil.copytree(DEMO_MODELS / "neutrino-0nubb-roi", folder)
-    entry = json.loads((folder / "entry.json").read_text())
-    entry["model_id"] = "0b8a2f4e-3c1d-4e5f-8a9b-1c2d3e4f5a6b"
-    (folder / "entry.json").write_text(json.dumps(entry))
+    folder, entry = copied_entry(
+        tmp_path, "neutrino-0nubb-roi", model_id="0b8a2f4e-3c1d-4e5f-8a9b-1c2d3e4f5a6b"
+    )
     (folder / "workspace.json").write_text((folder / "workspace.json").read_text().replace("2.5", "3.5"))
 
     result = app.test_cli_runner().invoke(demos, ["import", str(folder)])
@@ -139,11 +142,7 @@ def test_entry_with_a_wrong_checksum_is_refused_and_leaves_nothing(app, tmp_path
 
 def test_entry_with_an_unknown_collaboration_names_it(app, tmp_path):
     """An unknown vocabulary value is reported with the field and what to do."""
-    folder = tmp_path / "unknown"
-    shutil.copytree(DEMO_MODELS / "hadron-exotic-resonance", folder)
-    entry = json.loads((folder / "entry.json").read_text())
-    entry["collaboration"] = "Ghostbusters"
-    (folder / "entry.json").write_text(json.dumps(entry))
+    folder, _ = copied_entry(tmp_path, "hadron-exotic-resonance", collaboration="Ghostbusters")
     result = app.test_cli_runner().invoke(demos, ["import", str(folder)])
     assert result.exit_code != 0
     assert "collaboration: 'Ghostbusters' is not in the demoscollaborations vocabulary" in result.output
