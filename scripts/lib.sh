@@ -85,7 +85,8 @@ ensure_venv() {
     local mode=$1 # "run" or "dev"
     local stamp="$VENV/.demos-installed"
     local want
-    want=$(cat "$ROOT/Pipfile.lock" "$ROOT/site/pyproject.toml" | sha256sum | cut -d' ' -f1)-$mode
+    want=$(cat "$ROOT/Pipfile.lock" "$ROOT/site/pyproject.toml" "$ROOT/clients/python/pyproject.toml" |
+        sha256sum | cut -d' ' -f1)-$mode
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         note "Python environment up to date ($VENV)"
         return
@@ -102,6 +103,10 @@ ensure_venv() {
         >>"$LOGS/pip.log" 2>&1 || die "pip install failed; see $LOGS/pip.log"
     "$VENV/bin/python" -m pip install --no-deps --no-build-isolation -e "$ROOT/site" \
         >>"$LOGS/pip.log" 2>&1 || die "installing site/ failed; see $LOGS/pip.log"
+    if [ "$mode" = dev ]; then
+        "$VENV/bin/python" -m pip install --no-deps --no-build-isolation -e "$ROOT/clients/python" \
+            >>"$LOGS/pip.log" 2>&1 || die "installing clients/python failed; see $LOGS/pip.log"
+    fi
     echo "$want" >"$stamp"
 }
 
