@@ -9,7 +9,14 @@ import pytest
 from demos_registry.custom_fields.config import DEMOS_CUSTOM_FIELDS
 from demos_registry.doi import config as doi_config
 from demos_registry.doi.datacite_server import DataCiteServer
-from rest_helpers import create_draft, publish, upload_file
+from demos_registry.doi.registration import DOI_REGISTRATION
+from invenio_access.permissions import system_identity
+from invenio_db import db
+from invenio_pidstore.models import PersistentIdentifier
+from invenio_rdm_records.proxies import current_rdm_records_service
+from invenio_rdm_records.records.api import RDMDraft, RDMParent, RDMRecord
+from rest_helpers import create_draft, publish, refresh_records_index, upload_file
+from sqlalchemy.orm.attributes import flag_modified
 
 PREFIX = "10.80000"
 USERNAME = PASSWORD = "demos"
@@ -78,8 +85,38 @@ def app_config(app_config, datacite):
     return app_config
 
 
+def forget_datacite_dois():
+    """Take the DataCite DOIs (and their registration state) off every record, draft and parent."""
+    for model_cls in (RDMRecord.model_cls, RDMDraft.model_cls, RDMParent.model_cls):
+        for row in model_cls.query.all():
+            data = row.json or {}
+            minted = (data.get("pids") or {}).get("doi", {}).get("provider") == "datacite"
+            if minted or DOI_REGISTRATION in (data.get("custom_fields") or {}):
+                if minted:
+                    data["pids"].pop("doi")
+                (data.get("custom_fields") or {}).pop(DOI_REGISTRATION, None)
+                row.json = data
+                flag_modified(row, "json")
+    PersistentIdentifier.query.filter_by(pid_type="doi", pid_provider="datacite").delete()
+    db.session.commit()
+    current_rdm_records_service.rebuild_index(system_identity)
+    current_rdm_records_service.draft_indexer.process_bulk_queue()
+    refresh_records_index()
+
+
+@pytest.fixture(scope="module")
+def minting_instance(database):
+    """The session's instance, given back without DOIs: the other test modules run without DataCite.
+
+    (Their applications do not know the ``doi`` scheme, so a record with a DataCite
+    DOI would break building its links.)
+    """
+    yield
+    forget_datacite_dois()
+
+
 @pytest.fixture()
-def publish_model(client, api_headers, shared_models):
+def publish_model(client, api_headers, shared_models, minting_instance):
     """Publish a model through the REST API; returns the record JSON as read back."""
 
     def publish_model(payload, draft_id=None):

@@ -1,7 +1,7 @@
 """DOIs of published models, registered on a real DataCite-protocol server."""
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from datacite import schema45
 from demos_registry.doi.registration import is_due, retry_delay
@@ -9,6 +9,9 @@ from demos_registry.doi.tasks import retry_pending_doi_registrations
 from flask import current_app
 from invenio_pidstore.models import PersistentIdentifier, PIDStatus
 from rest_helpers import BELLE2_DOI, model_metadata
+
+REST_ATTRIBUTES = ("doi", "prefix", "suffix", "state", "url", "created", "updated")
+"""What the DataCite server adds to a DOI's metadata."""
 
 
 def unique_title(text):
@@ -19,6 +22,11 @@ def unique_title(text):
 def pid_status(doi):
     """The status of a DOI in Invenio's PID store."""
     return PersistentIdentifier.get("doi", doi).status
+
+
+def relations_of(doi_record):
+    """(identifier, relation type) pairs of a DOI's related identifiers."""
+    return {(item["relatedIdentifier"], item["relationType"]) for item in doi_record["relatedIdentifiers"]}
 
 
 def registration(record, entry="version"):
@@ -39,14 +47,14 @@ def test_published_model_gets_findable_doi_with_model_metadata(datacite, publish
     assert on_datacite[concept_doi.lower()]["state"] == "findable"
     assert registered["url"].endswith(f"/doi/{doi}") or record["id"] in registered["url"]
 
-    metadata = {key: value for key, value in registered.items() if key not in ("doi", "prefix", "suffix", "state", "url", "created", "updated")}
+    metadata = {key: value for key, value in registered.items() if key not in REST_ATTRIBUTES}
     assert schema45.validate(metadata)
     assert registered["types"]["resourceTypeGeneral"] == "Model"
     assert registered["publisher"]["name"] == "DEMOS Model Registry"
     assert registered["creators"][0]["name"] == "Researcher, Ada"
     subjects = {subject["subject"] for subject in registered["subjects"]}
     assert {"Particle physics", "Belle II", "B-meson"} <= subjects
-    relations = {(item["relatedIdentifier"], item["relationType"]) for item in registered["relatedIdentifiers"]}
+    relations = relations_of(registered)
     assert (BELLE2_DOI, "IsSupplementTo") in relations
     assert ("10.17182/hepdata.146874.v1", "IsDerivedFrom") in relations
     assert (concept_doi, "IsVersionOf") in relations
@@ -72,14 +80,10 @@ def test_new_version_links_previous_version_and_concept(datacite, publish_model,
     assert concept_doi == first["parent"]["pids"]["doi"]["identifier"]
     assert second_doi != first_doi
     on_datacite = datacite.dois()
-    relations = {(item["relatedIdentifier"], item["relationType"]) for item in on_datacite[second_doi.lower()]["relatedIdentifiers"]}
+    relations = relations_of(on_datacite[second_doi.lower()])
     assert (first_doi, "IsNewVersionOf") in relations
     assert (concept_doi, "IsVersionOf") in relations
-    concept_relations = {
-        (item["relatedIdentifier"], item["relationType"])
-        for item in on_datacite[concept_doi.lower()]["relatedIdentifiers"]
-    }
-    assert (second_doi, "HasVersion") in concept_relations
+    assert (second_doi, "HasVersion") in relations_of(on_datacite[concept_doi.lower()])
 
 
 def test_datacite_down_leaves_doi_pending_until_retried(datacite, publish_model, client, api_headers):
@@ -111,12 +115,33 @@ def test_datacite_down_leaves_doi_pending_until_retried(datacite, publish_model,
     assert retry_pending_doi_registrations.delay().result == 0
 
 
+def test_missed_metadata_update_is_pending_until_retried(datacite, publish_model, client, api_headers):
+    """An edit published while DataCite is down: the DOI stays registered, its update is retried."""
+    record = publish_model(model_metadata(unique_title("Edited while DataCite is down")))
+    doi = record["pids"]["doi"]["identifier"]
+    draft = client.post(f"/api/records/{record['id']}/draft", headers=api_headers).json
+    draft["metadata"]["title"] = new_title = unique_title("Corrected title")
+    assert client.put(f"/api/records/{record['id']}/draft", headers=api_headers, json=draft).status_code == 200
+    datacite.stop()
+    try:
+        record = publish_model(None, draft_id=record["id"])
+        assert registration(record)["status"] == "pending"
+        assert pid_status(doi) == PIDStatus.REGISTERED
+    finally:
+        datacite.start()
+
+    retry_pending_doi_registrations.delay()
+    record = client.get(f"/api/records/{record['id']}", headers=api_headers).json
+    assert registration(record)["status"] == "registered"
+    assert datacite.dois()[doi.lower()]["titles"][0]["title"] == new_title
+
+
 def test_retries_back_off(app):
     """The wait between attempts doubles, up to the cap; a fresh failure is not retried at once."""
     current_app.config.update(DEMOS_DOI_RETRY_BASE_DELAY=300, DEMOS_DOI_RETRY_MAX_DELAY=3600)
     try:
         assert [retry_delay(attempts) for attempts in (1, 2, 3, 4, 5)] == [300, 600, 1200, 2400, 3600]
-        last = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        last = datetime(2026, 1, 1, tzinfo=UTC)
         entry = {"attempts": 2, "last_attempt": last.isoformat()}
         assert not is_due(entry, last + timedelta(seconds=599))
         assert is_due(entry, last + timedelta(seconds=600))

@@ -11,7 +11,6 @@ Nothing here is needed at import time: providers read the values on each call.
 from datetime import timedelta
 
 import idutils
-from invenio_app_rdm.config import CELERY_BEAT_SCHEDULE as RDM_CELERY_BEAT_SCHEDULE
 from invenio_i18n import lazy_gettext as _
 from invenio_rdm_records.config import (
     RDM_PERSISTENT_IDENTIFIER_PROVIDERS as RDM_DEFAULT_PID_PROVIDERS,
@@ -78,13 +77,13 @@ RDM_PARENT_PERSISTENT_IDENTIFIERS = {
     },
 }
 
-CELERY_BEAT_SCHEDULE = {
-    **RDM_CELERY_BEAT_SCHEDULE,
+DOI_CELERY_BEAT_SCHEDULE = {
     "demos-retry-pending-dois": {
         "task": "demos_registry.doi.tasks.retry_pending_doi_registrations",
         "schedule": timedelta(minutes=5),
     },
 }
+"""Merge into ``CELERY_BEAT_SCHEDULE``: re-attempts pending DOI registrations with back-off."""
 
 DOI_CUSTOM_FIELDS = [DOI_REGISTRATION_FIELD]
 """Append to ``RDM_CUSTOM_FIELDS`` (and ``demos:doi_registration`` to ``SYSTEM_FIELDS``)."""

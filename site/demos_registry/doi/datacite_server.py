@@ -21,7 +21,7 @@ import json
 import secrets
 import string
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from datacite import schema45
@@ -38,7 +38,7 @@ SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
 
 def now():
     """The current time as DataCite writes it."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def errors_response(status, *errors):

@@ -15,15 +15,15 @@ DataCite-protocol server in development and tests), else to DataCite itself.
 from datacite import DataCiteRESTClient
 from datacite.errors import DataCiteError, HttpError
 from flask import current_app
+from invenio_rdm_records.records.api import RDMRecord
+from invenio_rdm_records.resources.serializers import DataCite45JSONSerializer
 from invenio_rdm_records.services.pids.providers.datacite import (
     DataCiteClient,
     DataCitePIDProvider,
 )
-from invenio_rdm_records.records.api import RDMRecord
-from invenio_rdm_records.resources.serializers import DataCite45JSONSerializer
 from invenio_rdm_records.utils import ChainObject
 
-from .registration import record_of, record_registration_attempt
+from .registration import PENDING, record_of, record_registration_attempt, registration_entry
 
 ALREADY_TAKEN = "already been taken"
 """DataCite's 422 title when a DOI exists: a previous attempt reached DataCite."""
@@ -112,7 +112,9 @@ class DemosDataCitePIDProvider(DataCitePIDProvider):
         try:
             self._publish_on_datacite(pid, record, kwargs["url"])
         except (DataCiteError, HttpError) as error:
-            current_app.logger.warning("DataCite registration of %s failed; it will be retried", pid.pid_value)
+            current_app.logger.warning(
+                "DataCite registration of %s failed; it will be retried", pid.pid_value
+            )
             record_registration_attempt(record_of(record), pid, parent, error=failure_message(error))
             return False
         if not pid.is_registered():
@@ -132,13 +134,16 @@ class DemosDataCitePIDProvider(DataCitePIDProvider):
             api.update_doi(doi=pid.pid_value, metadata={**document, "event": "publish"}, url=url)
 
     def update(self, pid, record, url=None, **kwargs):
-        """Update DataCite; a failure is recorded on the record like a failed registration."""
+        """Update DataCite; a failure is recorded (and retried) like a failed registration."""
+        parent = isinstance(record, ChainObject)
         try:
             updated = super().update(pid, record, url=url, **kwargs)
         except HttpError:
             updated = False
         if not updated:
             record_registration_attempt(
-                record_of(record), pid, isinstance(record, ChainObject), error="DataCite refused or missed the update"
+                record_of(record), pid, parent, error="DataCite refused or missed the update"
             )
+        elif registration_entry(record_of(record), parent).get("status") == PENDING:
+            record_registration_attempt(record_of(record), pid, parent)
         return updated

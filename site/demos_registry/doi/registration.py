@@ -11,7 +11,7 @@ and the retry task keeps trying), then ``registered``. Only the registry writes 
 (it belongs in the custom fields' ``SYSTEM_FIELDS``).
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from invenio_rdm_records.proxies import current_rdm_records_service
@@ -63,12 +63,13 @@ def record_registration_attempt(record, pid, parent, error=None):
         "doi": pid.pid_value,
         "status": PENDING if error else REGISTERED,
         "attempts": attempts + 1,
-        "last_attempt": datetime.now(timezone.utc).isoformat(),
+        "last_attempt": datetime.now(UTC).isoformat(),
     }
     if error:
         entry["message"] = error
     custom_fields = record.setdefault("custom_fields", {})
-    custom_fields[DOI_REGISTRATION] = {**(custom_fields.get(DOI_REGISTRATION) or {}), entry_key(parent): entry}
+    entries = custom_fields.get(DOI_REGISTRATION) or {}
+    custom_fields[DOI_REGISTRATION] = {**entries, entry_key(parent): entry}
     record.commit()
     current_rdm_records_service.indexer.index(record)
 
@@ -84,6 +85,6 @@ def is_due(entry, moment=None):
     """Whether a pending DOI's back-off has elapsed."""
     if not entry.get("last_attempt"):
         return True
-    moment = moment or datetime.now(timezone.utc)
+    moment = moment or datetime.now(UTC)
     waited = moment - datetime.fromisoformat(entry["last_attempt"])
     return waited >= timedelta(seconds=retry_delay(entry.get("attempts", 0)))

@@ -12,7 +12,9 @@ multiple of the page size, carries a resumption token to an empty page
   ``<header status="deleted">`` and no metadata; restricted records never appear;
 - pages are cut with ``search_after`` on (updated, id): no server-side state, a
   token stays valid for ``OAISERVER_RESUMPTION_TOKEN_EXPIRE_TIME``, and the last
-  page carries an empty ``resumptionToken`` as the protocol asks.
+  page carries an empty ``resumptionToken`` as the protocol asks;
+- OAI-PMH errors (badArgument, idDoesNotExist, noRecordsMatch, ...) come with
+  HTTP 200 as the protocol asks, not 422.
 
 It is wired in one place: ``install_harvest_view(app)`` swaps the view function of
 the ``invenio_oaiserver.response`` endpoint (same URL, same error handlers);
@@ -20,9 +22,9 @@ the ``invenio_oaiserver.response`` endpoint (same URL, same error handlers);
 """
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from flask import current_app, make_response
+from flask import current_app, make_response, request
 from invenio_base.signals import app_loaded
 from invenio_oaiserver import response as invenio_response
 from invenio_oaiserver.errors import OAINoRecordsMatchError
@@ -30,8 +32,8 @@ from invenio_oaiserver.provider import OAIIDProvider
 from invenio_oaiserver.proxies import current_oaiserver
 from invenio_oaiserver.resumption_token import _schema_from_verb
 from invenio_oaiserver.utils import about_serializer, datetime_to_datestamp, serializer
-from invenio_oaiserver.views.server import use_args
 from invenio_oaiserver.verbs import make_request_validator
+from invenio_oaiserver.views.server import use_args
 from invenio_pidstore.errors import PIDDoesNotExistError
 from invenio_rdm_records.records.api import RDMRecord
 from invenio_search import RecordsSearch
@@ -121,7 +123,7 @@ def resumption_token(parent, page, arguments):
     lifetime = current_app.config["OAISERVER_RESUMPTION_TOKEN_EXPIRE_TIME"]
     element.set(
         "expirationDate",
-        datetime_to_datestamp(datetime.now(timezone.utc) + timedelta(seconds=lifetime)),
+        datetime_to_datestamp(datetime.now(UTC) + timedelta(seconds=lifetime)),
     )
     element.set("cursor", str(page.cursor))
     element.set("completeListSize", str(page.total))
@@ -139,15 +141,17 @@ def resumption_token(parent, page, arguments):
 
 
 def _record_header(parent, hit, sets):
+    """Attach the header of a hit; returns the record's OAI identifier."""
     source = hit["_source"]
     pid = current_oaiserver.oaiid_fetcher(hit["_id"], source)
-    return invenio_response.header(
+    invenio_response.header(
         parent,
         identifier=pid.pid_value,
         datestamp=_updated(source),
         sets=sets,
         deleted=_is_deleted(source),
-    ), pid
+    )
+    return pid
 
 
 def listidentifiers(**arguments):
@@ -171,7 +175,7 @@ def listrecords(**arguments):
     sets = sets_for_records([hit["_source"] for hit in page.hits])
     for hit, record_sets in zip(page.hits, sets):
         e_record = SubElement(e_list, etree.QName(invenio_response.NS_OAIPMH, "record"))
-        _, pid = _record_header(e_record, hit, record_sets)
+        pid = _record_header(e_record, hit, record_sets)
         if _is_deleted(hit["_source"]):
             continue
         e_metadata = SubElement(e_record, etree.QName(invenio_response.NS_OAIPMH, "metadata"))
@@ -218,10 +222,22 @@ def harvest_response(arguments):
     return response
 
 
+def oai_errors_with_status_200(response):
+    """OAI-PMH errors travel in the XML of an HTTP 200 (OAI-PMH 2.0, 3.6).
+
+    invenio-oaiserver answers them with 422, which harvesters such as sickle take for
+    a transport failure instead of reading ``idDoesNotExist`` or ``noRecordsMatch``.
+    """
+    if request.endpoint == OAI_ENDPOINT and response.status_code == 422:
+        response.status_code = 200
+    return response
+
+
 def install_harvest_view(app):
     """Serve ``/oai2d`` with ``harvest_response`` (no-op on an app without OAI-PMH)."""
     if OAI_ENDPOINT in app.view_functions:
         app.view_functions[OAI_ENDPOINT] = harvest_response
+        app.after_request(oai_errors_with_status_200)
 
 
 def _install_when_loaded(sender, app=None, **kwargs):
