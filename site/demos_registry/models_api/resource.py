@@ -22,16 +22,20 @@ from flask_resources import (
 )
 from invenio_app_rdm import __version__ as invenio_app_rdm_version
 from invenio_rdm_records.resources.config import error_handlers as rdm_error_handlers
-from invenio_records_resources.services.errors import PermissionDeniedError, RecordPermissionDeniedError
+from invenio_records_resources.services.errors import (
+    PermissionDeniedError,
+    RecordPermissionDeniedError,
+)
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 from werkzeug.wsgi import wrap_file
 
 from .. import __version__
+from ..registry_entries.entries import registry_entry
 from . import schemas
 from .health import health
 from .openapi import API_VERSION, openapi_document
 from .ratelimit import RateLimited, rate_limited
-from .service import MissingFiles, ModelsService, NothingToVisualize, registry_entry
+from .service import MissingFiles, ModelsService, NothingToVisualize
 
 JSON = "application/json"
 SWAGGER_UI_PAGE = """<!doctype html>
@@ -185,10 +189,11 @@ def model_item(record, request_id=None):
     record_id = record["id"]
     base = api_url(f"/models/{record_id}")
     validation = record.get("custom_fields", {}).get("demos:validation") or {}
-    review = record.get("parent", {}).get("review")
+    review = record.get("parent", {}).get("review") or {}
+    request_id = request_id or review.get("id")
     if record.get("is_published"):
         status = "published"
-    elif request_id or (review and review.get("status", "submitted") in ("submitted", "accepted")):
+    elif request_id and review.get("status", "submitted") in ("submitted", "accepted"):
         status = "in_review"
     else:
         status = "draft"
