@@ -91,9 +91,8 @@ class Page:
             time_range["lte"] = criteria["until"]
         if time_range:
             search = search.filter("range", **{key: time_range})
-        self.search_after = token.get("search_after")
-        if self.search_after:
-            search = search.extra(search_after=self.search_after)
+        if token.get("search_after"):
+            search = search.extra(search_after=token["search_after"])
         response = search.execute().to_dict()
         self.total = response["hits"]["total"]["value"]
         self.hits = response["hits"]["hits"]
