@@ -22,11 +22,30 @@ from invenio_records_resources.services.files.config import FileServiceConfig
 
 from . import __version__
 from .custom_fields.components import DemosFieldsComponent, FileChecksumComponent
+from .doi.config import (  # noqa: F401  (settings re-exported to Invenio)
+    DATACITE_DATACENTER_SYMBOL,
+    DATACITE_ENABLED,
+    DATACITE_PASSWORD,
+    DATACITE_PREFIX,
+    DATACITE_TEST_MODE,
+    DATACITE_TIMEOUT,
+    DATACITE_URL,
+    DATACITE_USERNAME,
+    DEMOS_DOI_RETRY_BASE_DELAY,
+    DEMOS_DOI_RETRY_MAX_DELAY,
+    DOI_CELERY_BEAT_SCHEDULE,
+    DOI_CUSTOM_FIELDS,
+    RDM_PARENT_PERSISTENT_IDENTIFIER_PROVIDERS,
+    RDM_PARENT_PERSISTENT_IDENTIFIERS,
+    RDM_PERSISTENT_IDENTIFIER_PROVIDERS,
+    RDM_PERSISTENT_IDENTIFIERS,
+)
 from .custom_fields.config import (
     DEMOS_CUSTOM_FIELDS,
     DEMOS_CUSTOM_FIELDS_UI,
     DEMOS_NAMESPACE,
 )
+from .oai.config import OAISERVER_RECORD_SETS_FETCHER, OAISERVER_REGISTER_SET_SIGNALS  # noqa: F401
 from .records_ui.config import DEMOS_DETAIL_SIDE_BAR_TEMPLATES, DEMOS_RECORD_LANDING_PAGE_TEMPLATE
 from .search.config import REGISTRY_SEARCH, REGISTRY_SEARCH_DRAFTS, registry_facets
 
@@ -148,15 +167,6 @@ OAISERVER_ID_PREFIX = "demos.registry"
 OAISERVER_REPOSITORY_NAME = THEME_SITENAME
 OAISERVER_ADMIN_EMAILS = [APP_RDM_ADMIN_EMAIL_RECIPIENT]
 
-# DataCite (disabled until configured)
-# ========
-DATACITE_ENABLED = False
-DATACITE_USERNAME = ""
-DATACITE_PASSWORD = ""
-DATACITE_PREFIX = ""
-DATACITE_TEST_MODE = True
-DATACITE_DATACENTER_SYMBOL = ""
-
 ADMINISTRATION_DISPLAY_VERSIONS = [
     ("invenio-app-rdm", f"v{invenio_app_rdm_version}"),
     ("demos-registry", f"v{__version__}"),
@@ -167,7 +177,7 @@ STATS_EVENTS_UTC_DATETIME_ENABLED = True
 # DEMOS model records
 # ===================
 RDM_NAMESPACES = DEMOS_NAMESPACE
-RDM_CUSTOM_FIELDS = DEMOS_CUSTOM_FIELDS
+RDM_CUSTOM_FIELDS = [*DEMOS_CUSTOM_FIELDS, *DOI_CUSTOM_FIELDS]
 RDM_CUSTOM_FIELDS_UI = [DEMOS_CUSTOM_FIELDS_UI]
 # First: it must see (and fix) the submitted data before Invenio copies it to the draft.
 RDM_RECORDS_SERVICE_COMPONENTS = [DemosFieldsComponent, *DefaultRecordsComponents]
@@ -186,6 +196,7 @@ DEMOS_VALIDATION_STALE_AFTER = timedelta(minutes=20)
 """A validation pending or running longer than this is queued again by the beat task."""
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
+    **DOI_CELERY_BEAT_SCHEDULE,
     "demos-requeue-stale-validations": {
         "task": "demos_registry.model_validation.tasks.requeue_stale_validations",
         "schedule": timedelta(minutes=5),

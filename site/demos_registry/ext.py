@@ -1,5 +1,7 @@
 """Flask extension: the registry's hooks into the Invenio application."""
 
+from .oai.server import init_oai_server
+
 
 class DemosRegistry:
     """Register the DEMOS Model Registry on an Invenio app."""
@@ -12,3 +14,4 @@ class DemosRegistry:
     def init_app(self, app):
         """Flask application initialisation."""
         app.extensions["demos-registry"] = self
+        init_oai_server(app)

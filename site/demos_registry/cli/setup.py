@@ -38,6 +38,7 @@ from invenio_users_resources.records.api import UserAggregate
 from sqlalchemy import inspect as inspect_database
 
 from ..communities import ensure_domain_communities
+from ..oai.sets import ensure_domain_oai_sets
 from ..registry_entries.service import entry_paths, import_entry, load_entry
 
 ADMIN_ROLE = "admin"
@@ -217,6 +218,7 @@ def setup_instance(admin_email, password_file, files_path, curator_email=None, d
         if new_indices:
             reindex_everything()
         load_new_vocabularies()
+    progress(f"OAI-PMH: {ensure_domain_oai_sets()} domain sets created")
     ensure_account(admin_email, "admin", "Registry administrator", password_file, ADMIN_ROLE)
     if curator_email:
         curator = ensure_account(

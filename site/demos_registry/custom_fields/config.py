@@ -27,7 +27,7 @@ from .validators import model_version, uuid_string
 
 DEMOS_NAMESPACE = {"demos": "https://w3id.org/demos/terms#"}
 
-SYSTEM_FIELDS = ("demos:checksums", "demos:validation")
+SYSTEM_FIELDS = ("demos:checksums", "demos:validation", "demos:doi_registration")
 """Written by the registry; whatever a user sends for them is ignored."""
 
 DEMOS_CUSTOM_FIELDS = [
