@@ -1,12 +1,7 @@
-"""Fixtures of the /api/models tests: the API blueprint, tokens of three kinds of user, a model."""
+"""Fixtures of the /api/models tests: rate limits on, a live server, tokens of three kinds of user, a model."""
 
-import sys
 import threading
-from importlib.metadata import EntryPoint, entry_points
-from pathlib import Path
-from unittest.mock import patch
 
-import invenio_base.app
 import pytest
 from api_helpers import bearer, demo_model_upload, user_with_token
 from invenio_accounts.proxies import current_datastore
@@ -14,40 +9,6 @@ from invenio_db import db as invenio_db
 from invenio_oauth2server.models import Token
 from rest_helpers import refresh_records_index
 from werkzeug.serving import make_server
-
-CLIENT_SOURCES = Path(__file__).resolve().parents[2] / "clients" / "python"
-sys.path.insert(0, str(CLIENT_SOURCES))
-
-API_BLUEPRINTS = "invenio_base.api_blueprints"
-MODELS_API_BLUEPRINT = EntryPoint(
-    name="demos_models_api",
-    value="demos_registry.models_api.views:create_blueprint",
-    group=API_BLUEPRINTS,
-)
-"""The entry point site/pyproject.toml declares; added here while an installed copy lacks it."""
-
-
-def models_api_installed():
-    """True if the installed package already declares the API blueprint."""
-    return any(ep.value == MODELS_API_BLUEPRINT.value for ep in entry_points(group=API_BLUEPRINTS))
-
-
-@pytest.fixture(scope="module")
-def create_app(create_app):
-    """The registry application, with the models API blueprint registered."""
-    if models_api_installed():
-        return create_app
-    original = invenio_base.app.iter_entry_points
-
-    def with_models_api(group):
-        found = list(original(group=group))
-        return found + [MODELS_API_BLUEPRINT] if group == API_BLUEPRINTS else found
-
-    def create_with_models_api(**config):
-        with patch.object(invenio_base.app, "iter_entry_points", with_models_api):
-            return create_app(**config)
-
-    return create_with_models_api
 
 
 @pytest.fixture(scope="module")
