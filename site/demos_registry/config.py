@@ -45,6 +45,14 @@ from .custom_fields.config import (
     DEMOS_CUSTOM_FIELDS_UI,
     DEMOS_NAMESPACE,
 )
+from .models_api.config import (  # noqa: F401  (settings of /api/models; INVENIO_* overrides them)
+    DEMOS_MODELS_API_HEALTH_TIMEOUT,
+    DEMOS_MODELS_API_MAX_PAGE_SIZE,
+    DEMOS_MODELS_API_MAX_UPLOAD_FILES,
+    DEMOS_MODELS_API_RATELIMIT,
+    DEMOS_MODELS_API_RATELIMIT_AUTHENTICATED,
+    DEMOS_MODELS_API_REMOVAL_REASON,
+)
 from .oai.config import OAISERVER_RECORD_SETS_FETCHER, OAISERVER_REGISTER_SET_SIGNALS  # noqa: F401
 from .records_ui.config import DEMOS_DETAIL_SIDE_BAR_TEMPLATES, DEMOS_RECORD_LANDING_PAGE_TEMPLATE
 from .search.config import REGISTRY_SEARCH, REGISTRY_SEARCH_DRAFTS, registry_facets
