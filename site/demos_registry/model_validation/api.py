@@ -11,6 +11,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from flask import current_app
@@ -168,6 +169,17 @@ def fail_validation(recid, draft, reason):
     if current(record).get("status") in (PENDING, RUNNING):
         transition(record, FAILED, system_actor(), reason)
         save(record, draft)
+
+
+def wait_for_verdict(recid, timeout, interval=0.5):
+    """Wait (bounded) until a draft's validation has finished; returns its status."""
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.expire_all()
+        status = current(load(recid, True)).get("status")
+        if status not in (PENDING, RUNNING) or time.monotonic() >= deadline:
+            return status
+        time.sleep(interval)
 
 
 def inputs_changed(previous_fields, new_fields):

@@ -20,3 +20,6 @@ DEMOS_MODELS_API_HEALTH_TIMEOUT = 2.0
 
 DEMOS_MODELS_API_REMOVAL_REASON = "retracted"
 """Removal reason (``removalreasons`` vocabulary) of a DELETE that names none."""
+
+DEMOS_MODELS_API_PUBLISH_WAIT = 60
+"""Seconds a POST with ?publish=true waits for the validation verdict before answering 409."""

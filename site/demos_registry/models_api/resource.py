@@ -35,7 +35,7 @@ from . import schemas
 from .health import health
 from .openapi import API_VERSION, openapi_document
 from .ratelimit import RateLimited, rate_limited
-from .service import MissingFiles, ModelsService, NothingToVisualize
+from .service import MissingFiles, ModelsService, NothingToVisualize, ValidationStillRunning
 
 JSON = "application/json"
 SWAGGER_UI_PAGE = """<!doctype html>
@@ -140,6 +140,9 @@ ERROR_HANDLERS = {
     RateLimited: rate_limited_response,
     FileNotFoundError: create_error_handler(
         HTTPJSONException(code=404, description="The model has no such file.")
+    ),
+    ValidationStillRunning: create_error_handler(
+        lambda error: HTTPJSONException(code=409, description=str(error))
     ),
     NothingToVisualize: create_error_handler(
         lambda error: HTTPJSONException(code=404, description=f"Nothing to visualize: {error}.")

@@ -21,6 +21,8 @@ from invenio_search.engine import dsl
 from marshmallow import ValidationError
 from sqlalchemy.orm.exc import NoResultFound
 
+from ..model_validation.api import wait_for_verdict
+from ..model_validation.state import PENDING, RUNNING
 from ..registry_entries.entries import EntryError, record_data, registry_entry
 from ..registry_entries.service import COMMUNITY_SLUG
 
@@ -80,6 +82,18 @@ class NothingToVisualize(LookupError):
 
 class MissingFiles(ValidationError):
     """A model upload without a model file."""
+
+
+class ValidationStillRunning(Exception):
+    """Publishing was asked for, but the validation outlasted the wait; the draft is kept."""
+
+    def __init__(self, draft_id):
+        """Say what to do next."""
+        super().__init__(
+            f"The validation of draft {draft_id} is still running, so it was not published; the draft "
+            f"is kept. Publish it with POST /api/records/{draft_id}/draft/actions/publish once "
+            f"GET /api/records/{draft_id}/validation says passed."
+        )
 
 
 def field_error(field, message):
@@ -294,6 +308,15 @@ class ModelsService:
         draft = self.records.create(identity, data)
         try:
             self._upload(identity, draft.id, files)
+        except Exception:
+            db.session.rollback()
+            self.records.delete_draft(system_identity, draft.id)
+            raise
+        if publish:
+            wait = current_app.config["DEMOS_MODELS_API_PUBLISH_WAIT"]
+            if wait_for_verdict(draft.id, wait) in (PENDING, RUNNING):
+                raise ValidationStillRunning(draft.id)
+        try:
             if publish:
                 record = self.records.publish(identity, draft.id).to_dict()
                 request_id = self._include_in_domain_community(identity, record)
