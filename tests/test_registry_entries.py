@@ -56,9 +56,9 @@ def test_domain_facet_counts_match_the_demo_data(client):
     expected = Counter(
         entry["domain"] for entry in demo_entries() if entry["collaboration"] == "demos-pedagogical"
     )
+    ids = " OR ".join(e["model_id"] for e in demo_entries() if e["collaboration"] == "demos-pedagogical")
     response = client.get(
-        "/api/records",
-        query_string={"q": "custom_fields.demos\\:collaboration.id:demos-pedagogical", "size": 1},
+        "/api/records", query_string={"q": f"custom_fields.demos\\:model_id:({ids})", "size": 1}
     )
     buckets = response.json["aggregations"]["domain"]["buckets"]
     assert {b["key"]: b["doc_count"] for b in buckets} == dict(expected)
@@ -107,7 +107,7 @@ def test_export_gives_the_seed_shape(app):
     assert exported["checksum"] == entry["checksum"]
     assert exported["reference_points"] == entry["reference_points"]
     assert exported["metadata"]["tags"] == entry["metadata"]["tags"]
-    assert exported["validation_status"] == "pending"
+    assert exported["validation_status"] == "approved"  # the registry's verdict: passed
 
 
 def test_new_version_of_a_model_keeps_its_id(app, tmp_path):
