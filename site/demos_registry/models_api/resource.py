@@ -235,15 +235,30 @@ def page_links(page, size, total):
     return links
 
 
-class ModelsResource(Resource):
-    """``/api/models``: the DEMOS models API."""
+class OperationsResource(Resource):
+    """A rate-limited resource over a service whose routes come from ``operations()``.
+
+    The same list of operations builds the blueprint and the OpenAPI document.
+    """
 
     decorators = [rate_limited]
 
     def __init__(self, config, service):
-        """Resource over a models service."""
+        """Resource over a service."""
         super().__init__(config)
         self.service = service
+
+    def operations(self):
+        """(HTTP method, route, view) of every endpoint."""
+        raise NotImplementedError
+
+    def create_url_rules(self):
+        """One rule per operation."""
+        return [route(method, rule, view) for method, rule, view in self.operations()]
+
+
+class ModelsResource(OperationsResource):
+    """``/api/models``: the DEMOS models API."""
 
     def operations(self):
         """(HTTP method, route, view) of every endpoint: the blueprint and the OpenAPI document."""
@@ -266,10 +281,6 @@ class ModelsResource(Resource):
             ("GET", routes["validation"], self.validation),
             ("GET", routes["visualize"], self.visualize),
         ]
-
-    def create_url_rules(self):
-        """One rule per operation."""
-        return [route(method, rule, view) for method, rule, view in self.operations()]
 
     def _page(self, filters=None, q=None):
         args = resource_requestctx.args
@@ -485,15 +496,8 @@ def _base64_of_hex(hex_digest):
     return base64.b64encode(bytes.fromhex(hex_digest)).decode("ascii")
 
 
-class SystemResource(Resource):
+class SystemResource(OperationsResource):
     """``/api/health``, ``/api/info`` and ``/api/version``."""
-
-    decorators = [rate_limited]
-
-    def __init__(self, config, service):
-        """Resource reporting on the registry."""
-        super().__init__(config)
-        self.service = service
 
     def operations(self):
         """(HTTP method, route, view) of every endpoint."""
@@ -503,10 +507,6 @@ class SystemResource(Resource):
             ("GET", routes["info"], self.info),
             ("GET", routes["version"], self.version),
         ]
-
-    def create_url_rules(self):
-        """One rule per operation."""
-        return [route(method, rule, view) for method, rule, view in self.operations()]
 
     @operation(
         "Health of the registry and its services",
