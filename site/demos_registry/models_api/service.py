@@ -5,7 +5,6 @@ No data of its own: every read, search, write and permission check goes through
 exactly what the web UI and ``/api/records`` see.
 """
 
-import importlib
 import json
 import uuid
 from datetime import UTC, date, datetime
@@ -22,6 +21,7 @@ from marshmallow import ValidationError
 from sqlalchemy.orm.exc import NoResultFound
 
 from ..model_validation.api import wait_for_verdict
+from ..model_validation.service import revalidate
 from ..model_validation.state import PENDING, RUNNING
 from ..registry_entries.entries import EntryError, record_data, registry_entry
 from ..registry_entries.service import COMMUNITY_SLUG
@@ -60,13 +60,6 @@ ENTRY_FIELD_PATHS = {
     ],
 }
 """Which parts of the record data a registry-entry key of a PUT replaces."""
-
-REVALIDATION_HOOKS = (
-    ("demos_registry.validation_tasks.api", "queue_revalidation", lambda hook, record_id, identity: hook(record_id, identity)),
-    ("demos_registry.model_validation.service", "revalidate", lambda hook, record_id, identity: hook(identity, record_id)),
-)
-"""Where the validation tasks offer a re-validation (module, function, how to call it), first found wins."""
-
 
 class ModelNotFound(PIDDoesNotExistError):
     """A record that is not a DEMOS model is not found under /api/models."""
@@ -168,21 +161,6 @@ def upload_name(filename):
     if not name or name in (".", ".."):
         raise field_error("file", "Every file needs a name.")
     return name
-
-
-def revalidation_queue():
-    """A ``queue(record_id, identity)`` of the installed validation tasks, or None.
-
-    The one place where the API meets the validation tasks, so that they can land
-    and change independently of each other.
-    """
-    for module_name, function_name, call in REVALIDATION_HOOKS:
-        try:
-            hook = getattr(importlib.import_module(module_name), function_name)
-        except (ImportError, AttributeError):
-            continue
-        return lambda record_id, identity, hook=hook, call=call: call(hook, record_id, identity)
-    return None
 
 
 class ModelsService:
@@ -358,7 +336,7 @@ class ModelsService:
         self.records.delete_record(identity, id_, data)
 
     def queue_validation(self, identity, id_):
-        """Ask the validation tasks to validate the model again; False if they are not installed.
+        """Queue a new validation of the model (a Celery task); returns True.
 
         Whoever manages the record may: its owners, its community's curators, administrators.
         """
@@ -368,10 +346,7 @@ class ModelsService:
         else:
             api_record = self.records.draft_cls.pid.resolve(id_, registered_only=False)
         self.records.require_permission(identity, "manage", record=api_record)
-        queue = revalidation_queue()
-        if queue is None:
-            return False
-        queue(id_, identity)
+        revalidate(identity, id_)
         return True
 
     # Helpers
