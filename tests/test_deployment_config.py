@@ -47,7 +47,8 @@ STRING_SETTINGS = (
 )
 # Values a secret could take that are also Python literals.
 TRICKY_VALUES = ("10.5281", "123456", "1e10", "True", "None", "0x1f")
-REGISTRY_HOSTS = re.compile(r"pypi\.org|pythonhosted|npmjs|index-url|extra-index|--registry", re.I)
+REGISTRY_HOSTS = re.compile(r"index-url|extra-index|find-links|--registry|https?://[^\s\"']*(simple|registry)", re.I)
+"""What pointing pip or npm at a package registry looks like: index flags or a registry URL."""
 
 
 # Helpers
