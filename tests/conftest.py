@@ -19,11 +19,10 @@ os.environ.setdefault("INVENIO_DEMOS_EMBEDDED_SEARCH", "True")
 
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from flask_security.utils import hash_password  # noqa: E402
-from invenio_accounts.proxies import current_datastore  # noqa: E402
 from invenio_app.factory import create_app as create_invenio_app  # noqa: E402
 from invenio_db import db as invenio_db  # noqa: E402
-from invenio_oauth2server.models import Token  # noqa: E402
+
+from rest_helpers import TEST_PASSWORD, user_with_token  # noqa: E402
 
 from demos_registry.cli.setup import setup_instance  # noqa: E402
 
@@ -145,22 +144,11 @@ def search(database):
 @pytest.fixture(scope="module")
 def researcher(app):
     """A confirmed user with a personal access token, as a physicist would have."""
-    email = "researcher@demos.test"
-    user = current_datastore.get_user(email)
-    if user is None:
-        user = current_datastore.create_user(
-            email=email,
-            password=hash_password("physics-is-fun"),
-            active=True,
-            username="researcher",
-            user_profile={"full_name": "Ada Researcher"},
-        )
-        user.confirmed_at = sa.func.now()
-        invenio_db.session.commit()
-    token = Token.create_personal("tests", user.id, scopes=["user:email"], is_internal=False)
-    invenio_db.session.commit()
-    user.test_password = "physics-is-fun"
-    user.test_token = token.access_token
+    user, token = user_with_token(
+        "researcher@demos.test", "researcher", full_name="Ada Researcher", scopes=["user:email"]
+    )
+    user.test_password = TEST_PASSWORD
+    user.test_token = token
     return user
 
 

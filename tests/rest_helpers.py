@@ -3,10 +3,42 @@
 import json
 from pathlib import Path
 
+import sqlalchemy as sa
+from flask_security.utils import hash_password
+from invenio_accounts.proxies import current_datastore
+from invenio_db import db
+from invenio_oauth2server.models import Token
+
 from invenio_access.permissions import authenticated_user
 from invenio_access.utils import get_identity
 from invenio_rdm_records.proxies import current_rdm_records_service
 from invenio_search.proxies import current_search_client
+
+TEST_PASSWORD = "physics-is-fun"
+
+
+def user_with_token(email, username, full_name=None, role=None, scopes=()):
+    """A confirmed user (created if missing, optionally given a role) and a new personal token.
+
+    Returns (user, access token).
+    """
+    user = current_datastore.get_user(email)
+    if user is None:
+        user = current_datastore.create_user(
+            email=email,
+            password=hash_password(TEST_PASSWORD),
+            active=True,
+            username=username,
+            user_profile={"full_name": full_name or username.title()},
+        )
+        user.confirmed_at = sa.func.now()
+    if role:
+        current_datastore.add_role_to_user(user, role)
+    db.session.commit()
+    token = Token.create_personal(f"{username}-tests", user.id, scopes=list(scopes), is_internal=False)
+    db.session.commit()
+    return user, token.access_token
+
 
 BELLE2_DOI = "10.1103/PhysRevD.109.112006"
 TWO_BIN_ENTRY = Path(__file__).resolve().parent.parent / "app_data/demo_models/pyhf-2-bin-1-channel/entry.json"

@@ -4,10 +4,7 @@ import json
 
 import pytest
 from invenio_access.permissions import system_identity
-from invenio_accounts.proxies import current_datastore
 from invenio_communities.proxies import current_communities
-from invenio_db import db
-from invenio_oauth2server.models import Token
 from rest_helpers import (
     TWO_BIN_ENTRY,
     create_draft,
@@ -15,6 +12,7 @@ from rest_helpers import (
     model_metadata,
     publish,
     upload_file,
+    user_with_token,
 )
 
 from demos_registry.cli import demos, published_models
@@ -26,14 +24,6 @@ MODEL_FILE = "2-bin_1-channel.json"
 def bearer(token):
     """JSON headers for a token."""
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-
-
-def token_of(email):
-    """A fresh personal access token of an existing account."""
-    user = current_datastore.get_user(email)
-    token = Token.create_personal(f"tests-{email}", user.id, scopes=[], is_internal=False)
-    db.session.commit()
-    return token.access_token
 
 
 def uploaded_model(client, headers, shared_models, **custom_fields):
@@ -104,7 +94,7 @@ def test_curator_override_is_recorded_and_allows_publication(client, api_headers
     response = client.post(url, headers=api_headers, json={"reason": "I am sure it is fine"})
     assert response.status_code == 403
 
-    curator = bearer(token_of("curator@demos.local"))
+    curator = bearer(user_with_token("curator@demos.local", "curator")[1])
     response = client.post(url, headers=curator, json={"reason": "short"})
     assert response.status_code == 400
     assert response.json["errors"][0]["field"] == "reason"

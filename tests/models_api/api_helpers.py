@@ -4,11 +4,8 @@ import io
 import json
 from pathlib import Path
 
-import sqlalchemy as sa
-from flask_security.utils import hash_password
-from invenio_accounts.proxies import current_datastore
-from invenio_db import db as invenio_db
-from invenio_oauth2server.models import Token
+import rest_helpers
+
 
 DEMO_MODELS = Path(__file__).resolve().parents[2] / "app_data" / "demo_models"
 
@@ -30,20 +27,5 @@ def demo_model_upload(demo="astroparticle-gamma-excess", **changes):
 
 
 def user_with_token(email, username, role=None):
-    """A confirmed user (optionally with a role) and a personal access token."""
-    user = current_datastore.get_user(email)
-    if user is None:
-        user = current_datastore.create_user(
-            email=email,
-            password=hash_password("physics-is-fun"),
-            active=True,
-            username=username,
-            user_profile={"full_name": username.title()},
-        )
-        user.confirmed_at = sa.func.now()
-    if role:
-        current_datastore.add_role_to_user(user, role)
-    invenio_db.session.commit()
-    token = Token.create_personal(f"{username}-api-tests", user.id, scopes=[], is_internal=False)
-    invenio_db.session.commit()
-    return token.access_token
+    """A confirmed user (optionally with a role) and a personal access token; returns the token."""
+    return rest_helpers.user_with_token(email, username, role=role)[1]
