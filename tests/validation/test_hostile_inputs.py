@@ -75,6 +75,16 @@ def test_memory_limit_turns_an_allocation_bomb_into_a_failed_check(tmp_path):
     assert report.timings["worker_peak_rss_bytes"] < limits.memory_bytes
 
 
+def test_worker_memory_figure_does_not_count_the_callers_memory(tmp_path, models_dir):
+    """A large caller (a long test session, a busy Celery worker) must not inflate the sandbox's figure:
+    the kernel's rusage of a forked child keeps the parent's pre-exec memory."""
+    caller_ballast = bytearray(600 * MIB)
+    caller_ballast[:: 4096] = b"x" * len(caller_ballast[:: 4096])
+    report, _ = timed_validate([models_dir / "pyhf" / "2-bin_1-channel.json"], ResourceLimits())
+    assert report.timings["worker_peak_rss_bytes"] < 500 * MIB
+    del caller_ballast
+
+
 def test_nan_everywhere_fails_with_a_reason(tmp_path, models_dir):
     spec = json.loads((models_dir / "pyhf" / "2-bin_1-channel.json").read_text())
     for channel in spec["channels"]:

@@ -68,8 +68,9 @@ def run_worker(
         run.stderr_tail = stderr.read().decode(errors="replace")
     run.wall_seconds = time.monotonic() - started
     run.cpu_seconds = usage.ru_utime + usage.ru_stime
-    run.peak_rss_bytes = usage.ru_maxrss * 1024
-    run.finished = any(event.get("event") == "done" for event in run.events)
+    done = next((event for event in run.events if event.get("event") == "done"), None)
+    run.finished = done is not None
+    run.peak_rss_bytes = (done or {}).get("peak_rss_bytes") or usage.ru_maxrss * 1024
     if timed_out:
         run.failure = f"exceeded the wall-clock limit of {limits.wall_seconds:g} s and was killed"
     elif not run.finished:
@@ -77,9 +78,20 @@ def run_worker(
     return run
 
 
+SECRET_VARIABLE_MARKERS = ("SECRET", "PASSWORD", "PASSWD", "TOKEN", "CREDENTIAL", "PRIVATE", "_KEY", "_URL", "_URI")
+"""Environment variables whose names contain one of these (or start with INVENIO_) may hold secrets:
+database and broker URLs with passwords, the secret key, DataCite credentials."""
+
+
+def _is_secret_variable(name: str) -> bool:
+    upper = name.upper()
+    return upper.startswith("INVENIO_") or any(marker in upper for marker in SECRET_VARIABLE_MARKERS)
+
+
 def _worker_environment() -> dict[str, str]:
-    """The caller's environment, with the package importable and threads and GUIs kept off."""
-    environment = dict(os.environ)
+    """The caller's environment without its secrets (the worker runs untrusted model code), with the
+    package importable and threads and GUIs kept off."""
+    environment = {name: value for name, value in os.environ.items() if not _is_secret_variable(name)}
     python_path = environment.get("PYTHONPATH", "")
     environment["PYTHONPATH"] = _PACKAGE_ROOT + (os.pathsep + python_path if python_path else "")
     environment.update(

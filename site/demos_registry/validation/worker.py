@@ -25,6 +25,19 @@ def apply_resource_limits(limits: dict[str, Any]) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+def own_peak_rss_bytes() -> int | None:
+    """The high-water mark of this process's own memory (VmHWM). `getrusage` would also count the
+    parent's memory at fork time (Linux keeps the larger of the pre-exec and the new image)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
 def isolate_network() -> str:
     """A private network namespace if the kernel lets us, and in any case no sockets from Python."""
     libc = ctypes.CDLL(None, use_errno=True)
@@ -55,7 +68,7 @@ def main() -> None:
     emit({"event": "sandbox", "network": network})
     run_pipeline(job, emit)
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    emit({"event": "done", "cpu_seconds": usage.ru_utime + usage.ru_stime})
+    emit({"event": "done", "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_bytes": own_peak_rss_bytes()})
     events.close()
 
 
