@@ -124,13 +124,18 @@ def create_app(instance_path):
 
 @pytest.fixture(scope="module")
 def database(appctx, instance_path):
-    """The instance's database, set up like ``invenio demos setup`` does."""
+    """The instance's database, set up like ``invenio demos setup`` does.
+
+    DEMOS_TEST_SKIP_DEMO_MODELS=1 leaves the 21 demo models out (saves ~3 minutes
+    when iterating on tests that create their own records); the full suite imports them.
+    """
+    demo_models = Path(instance_path) / "app_data" / "demo_models"
     setup_instance(
         admin_email="admin@demos.local",
         password_file=Path(instance_path) / "admin-password",
         files_path=Path(instance_path) / "data",
         curator_email="curator@demos.local",
-        demo_models=Path(instance_path) / "app_data" / "demo_models",
+        demo_models=None if os.environ.get("DEMOS_TEST_SKIP_DEMO_MODELS") else demo_models,
     )
     yield invenio_db
 

@@ -15,6 +15,7 @@ from rest_helpers import (
     user_with_token,
 )
 
+from demos_registry.model_validation.api import inputs_changed
 from demos_registry.cli import demos, published_models
 from demos_registry.registry_entries.service import published_by_model_id
 
@@ -159,3 +160,10 @@ def test_revalidation_of_a_domain_keeps_the_history(app):
         assert statuses.count("running") == 2
         assert statuses[-3:] == ["pending", "running", state["status"]]
         assert state["history"][-3]["actor"] == {"type": "system", "id": "revalidation"}
+
+
+def test_a_vocabulary_entry_is_the_same_input_with_or_without_its_title():
+    """The deposit form re-sends {"id"}; the stored record holds the dereferenced entry: no new validation."""
+    stored = {"demos:engine": {"id": "pyhf", "title": {"en": "pyhf"}}}
+    assert not inputs_changed(stored, {"demos:engine": {"id": "pyhf"}})
+    assert inputs_changed(stored, {"demos:engine": {"id": "pyhs3"}})

@@ -3,7 +3,8 @@
 Each domain of the ``demosdomains`` vocabulary gets a community ``demos-<domain>``
 where anyone may submit a model and every submission is reviewed (review policy
 "closed": curators review even their own). The curator account given is made a
-curator of all of them.
+curator of all of them. Each community shows the DEMOS validation verdict of a
+submission on its request page (the ``demos_validation`` check, checks/).
 """
 
 from invenio_access.permissions import system_identity
@@ -12,6 +13,7 @@ from invenio_communities.proxies import current_communities
 from invenio_pidstore.errors import PIDDoesNotExistError
 from invenio_vocabularies.proxies import current_service as vocabulary_service
 
+from .checks.api import ensure_validation_check
 from .registry_entries.service import COMMUNITY_SLUG
 
 CURATOR_ROLE = "curator"
@@ -65,4 +67,5 @@ def ensure_domain_communities(curator_user):
             community = service.create(system_identity, data)
             created += 1
         ensure_curator(community.id, curator_user.id)
+        ensure_validation_check(community.id)
     return created, existing

@@ -21,7 +21,21 @@ from invenio_rdm_records.services.components import DefaultRecordsComponents
 from invenio_records_resources.services.files.config import FileServiceConfig
 
 from . import __version__
-from .custom_fields.components import DemosFieldsComponent, FileChecksumComponent
+from .checks.config import (  # noqa: F401  (invenio-checks on community requests)
+    CHECKS_ENABLED,
+    RDM_COMMUNITY_INCLUSION_REQUEST_CLS,
+    RDM_COMMUNITY_SUBMISSION_REQUEST_CLS,
+)
+from .custom_fields.components import (
+    DemosFieldsComponent,
+    FileChecksumComponent,
+    FileNameComponent,
+)
+from .custom_fields.config import (
+    DEMOS_CUSTOM_FIELDS,
+    DEMOS_CUSTOM_FIELDS_UI,
+    DEMOS_NAMESPACE,
+)
 from .doi.config import (  # noqa: F401  (settings re-exported to Invenio)
     DATACITE_DATACENTER_SYMBOL,
     DATACITE_ENABLED,
@@ -40,11 +54,6 @@ from .doi.config import (  # noqa: F401  (settings re-exported to Invenio)
     RDM_PERSISTENT_IDENTIFIER_PROVIDERS,
     RDM_PERSISTENT_IDENTIFIERS,
 )
-from .custom_fields.config import (
-    DEMOS_CUSTOM_FIELDS,
-    DEMOS_CUSTOM_FIELDS_UI,
-    DEMOS_NAMESPACE,
-)
 from .models_api.config import (  # noqa: F401  (settings of /api/models; INVENIO_* overrides them)
     DEMOS_MODELS_API_HEALTH_TIMEOUT,
     DEMOS_MODELS_API_MAX_PAGE_SIZE,
@@ -54,8 +63,12 @@ from .models_api.config import (  # noqa: F401  (settings of /api/models; INVENI
     DEMOS_MODELS_API_RATELIMIT_AUTHENTICATED,
     DEMOS_MODELS_API_REMOVAL_REASON,
 )
+from .permissions import DemosRecordPermissionPolicy
 from .oai.config import OAISERVER_RECORD_SETS_FETCHER, OAISERVER_REGISTER_SET_SIGNALS  # noqa: F401
-from .records_ui.config import DEMOS_DETAIL_SIDE_BAR_TEMPLATES, DEMOS_RECORD_LANDING_PAGE_TEMPLATE
+from .records_ui.config import (
+    DEMOS_DETAIL_SIDE_BAR_TEMPLATES,
+    DEMOS_RECORD_LANDING_PAGE_TEMPLATE,
+)
 from .search.config import REGISTRY_SEARCH, REGISTRY_SEARCH_DRAFTS, registry_facets
 
 
@@ -99,32 +112,84 @@ BROKER_URL = _env("BROKER_URL", _redis_db(5))
 CELERY_BROKER_URL = BROKER_URL
 QUEUES_BROKER_URL = BROKER_URL
 
+# Celery delivery of long tasks (a killed worker's validation is delivered again)
+# ===============================================================================
+# RabbitMQ hands an unacknowledged message to another worker as soon as the killed
+# worker's connection drops. Redis cannot see that: it delivers the message again
+# once it has been unacknowledged for ``visibility_timeout`` seconds. That timeout
+# must exceed the longest time a message legitimately stays unacknowledged, i.e.
+# validate_model's hard time limit (960 s), or a running validation is started twice.
+# Override with INVENIO_CELERY_BROKER_TRANSPORT_OPTIONS="{'visibility_timeout': ...}".
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 1800}
+# One message reserved per worker process: a late-acknowledged message waiting behind a
+# long validation in a prefetch buffer would otherwise outlive the visibility timeout.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
 SEARCH_HOSTS = [{"host": "localhost", "port": 9200}]
 SEARCH_INDEX_PREFIX = "demos-"
 DEMOS_EMBEDDED_SEARCH = _env("DEMOS_EMBEDDED_SEARCH", "False") == "True"
 
-# Security
-# ========
+# Security: headers, cookies, CSRF and request limits
+# ====================================================
+# Production defaults: HTTPS only (redirect, HSTS), session and remember-me cookies
+# Secure + HttpOnly + SameSite=Lax, CSRF checks on forms and on the REST API for
+# session-cookie callers, and a Content-Security-Policy the pages work with (the React
+# apps need inline styles and blob: workers, never inline scripts). INVENIO_DEMOS_HTTPS=False
+# is for a plain-HTTP development server only (cookies then travel unencrypted); every
+# setting keeps its own INVENIO_<NAME> override. Threats and mitigations: docs/threat-model.md.
 SECRET_KEY = "CHANGE_ME"
+DEMOS_HTTPS = str(_env("DEMOS_HTTPS", "True")) == "True"
+DEMOS_HSTS_MAX_AGE = int(_env("DEMOS_HSTS_MAX_AGE", 31556926))
+DEMOS_CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'", "data:", "'unsafe-inline'", "blob:"],
+    "script-src": ["'self'", "blob:", "'wasm-unsafe-eval'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'self'"],
+    "form-action": ["'self'"],
+}
 APP_DEFAULT_SECURE_HEADERS = {
-    "content_security_policy": {
-        "default-src": ["'self'", "data:", "'unsafe-inline'", "blob:"],
-        "script-src": ["'self'", "blob:", "'wasm-unsafe-eval'"],
-    },
+    "content_security_policy": DEMOS_CONTENT_SECURITY_POLICY,
     "content_security_policy_report_only": False,
     "content_security_policy_report_uri": None,
     "force_file_save": False,
-    "force_https": True,
+    "force_https": DEMOS_HTTPS,
     "force_https_permanent": False,
     "frame_options": "sameorigin",
     "frame_options_allow_from": None,
+    "referrer_policy": "strict-origin-when-cross-origin",
     "session_cookie_http_only": True,
-    "session_cookie_secure": True,
-    "strict_transport_security": True,
+    "session_cookie_samesite": "Lax",
+    "session_cookie_secure": DEMOS_HTTPS,
+    "strict_transport_security": DEMOS_HTTPS,
     "strict_transport_security_include_subdomains": True,
-    "strict_transport_security_max_age": 31556926,
+    "strict_transport_security_max_age": DEMOS_HSTS_MAX_AGE,
     "strict_transport_security_preload": False,
+    "x_content_type_options": True,
 }
+SESSION_COOKIE_SECURE = DEMOS_HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_SECURE = DEMOS_HTTPS
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+WTF_CSRF_ENABLED = True
+REST_CSRF_ENABLED = True
+
+DEMOS_MAX_FILE_SIZE = int(_env("DEMOS_MAX_FILE_SIZE", 200 * 1024 * 1024))
+"""Largest model file (bytes): what the validation engine accepts (validation/limits.py)."""
+RDM_FILES_DEFAULT_MAX_FILE_SIZE = DEMOS_MAX_FILE_SIZE
+RDM_FILES_DEFAULT_QUOTA_SIZE = int(_env("DEMOS_RECORD_QUOTA", 1024 * 1024 * 1024))
+"""Bytes of all files of one record: what the engine unpacks at most."""
+APP_RDM_DEPOSIT_FORM_QUOTA = {"maxFiles": 100, "maxStorage": RDM_FILES_DEFAULT_QUOTA_SIZE}
+MAX_CONTENT_LENGTH = DEMOS_MAX_FILE_SIZE + 1024 * 1024
+"""Largest request: one file upload (or a /api/models multipart upload) plus its envelope."""
+DEMOS_MAX_JSON_BODY_BYTES = int(_env("DEMOS_MAX_JSON_BODY_BYTES", 2 * 1024 * 1024))
+"""Largest JSON body (record metadata); larger ones get 413 (request_limits.py)."""
+DEMOS_MAX_JSON_DEPTH = 64
+"""Deepest nesting of a JSON body; deeper ones get 400 (request_limits.py)."""
+DEMOS_MAX_JSON_ARRAY_ITEMS = 5000
+"""Longest list in a JSON body (a large collaboration has ~3000 authors); longer ones get 400."""
 
 ACCOUNTS_LOCAL_LOGIN_ENABLED = True
 SECURITY_REGISTERABLE = True
@@ -190,8 +255,9 @@ RDM_CUSTOM_FIELDS = [*DEMOS_CUSTOM_FIELDS, *DOI_CUSTOM_FIELDS]
 RDM_CUSTOM_FIELDS_UI = [DEMOS_CUSTOM_FIELDS_UI]
 # First: it must see (and fix) the submitted data before Invenio copies it to the draft.
 RDM_RECORDS_SERVICE_COMPONENTS = [DemosFieldsComponent, *DefaultRecordsComponents]
-RDM_DRAFT_FILES_SERVICE_COMPONENTS = [*FileServiceConfig.components, FileChecksumComponent]
+RDM_DRAFT_FILES_SERVICE_COMPONENTS = [FileNameComponent, *FileServiceConfig.components, FileChecksumComponent]
 RDM_FACETS = registry_facets(embedded_search=DEMOS_EMBEDDED_SEARCH)
+RDM_PERMISSION_POLICY = DemosRecordPermissionPolicy
 RDM_SEARCH = REGISTRY_SEARCH
 RDM_SEARCH_DRAFTS = REGISTRY_SEARCH_DRAFTS
 APP_RDM_RECORD_LANDING_PAGE_TEMPLATE = DEMOS_RECORD_LANDING_PAGE_TEMPLATE

@@ -1,4 +1,9 @@
-"""Webpack bundles of the registry (JS widgets and styles)."""
+"""Webpack bundles of the registry (JS widgets and styles).
+
+The registry's own JS lives in the project's assets/js/demos_registry (copied into
+the webpack project by scripts/run and scripts/test); the alias lets the
+overridable registry and the custom-field widgets import the same modules.
+"""
 
 from invenio_assets.webpack import WebpackThemeBundle
 
@@ -6,5 +11,5 @@ theme = WebpackThemeBundle(
     __name__,
     "assets",
     default="semantic-ui",
-    themes={"semantic-ui": dict(entry={})},
+    themes={"semantic-ui": dict(entry={}, aliases={"@js/demos_registry": "js/demos_registry"})},
 )

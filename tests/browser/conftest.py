@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from demos_registry import config as registry_config
+from worker_process import celery_worker, worker_environment
 
 CHROMIUM = os.environ.get("DEMOS_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -129,3 +130,10 @@ def logged_in_page(page, researcher, screenshot):
     assert "/login" not in page.url, f"login failed, still at {page.url}"
     return page
 
+
+@pytest.fixture(scope="module")
+def validation_worker(app, instance_path, db_uri, search_hosts, broker_uri, tmp_path_factory):
+    """The worker that validates what the live server queues (as in production, out of the request)."""
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with celery_worker(worker_environment(app, instance_path, db_uri, search_hosts, broker_uri), log):
+        yield log

@@ -1,13 +1,19 @@
 // Deposit-form widget of `demos:reference_points`: an editable table with one
 // row per parameter point (label, parameters as name=value pairs, expected
 // −2 ln L, rtol, atol). Loaded by the custom-fields loader through
-// `ui_widget: "DemosReferencePoints"` in DEMOS_CUSTOM_FIELDS_UI.
+// `ui_widget: "DemosReferencePoints"` in DEMOS_CUSTOM_FIELDS_UI. The registry's
+// verdict on the points (live, see @js/demos_registry) is shown under the table,
+// and a point it found off is marked in its row with the value it measured.
 import React, { useEffect, useState } from "react";
 import PropTypes from "prop-types";
 import { FieldArray, getIn, useFormikContext } from "formik";
 import { FieldLabel, TextField } from "react-invenio-forms";
 import { Button, Form, Icon, Label, Table } from "semantic-ui-react";
 import { i18next } from "@translations/invenio_rdm_records/i18next";
+import {
+  FieldValidation,
+  useReferencePointResults,
+} from "@js/demos_registry/ValidationStatus";
 import { errorText, isNumber, numberError } from "./validation";
 
 /** "mu=1, theta=0.5" → {parameters, problem}; non-numbers are kept for the server to name. */
@@ -128,8 +134,18 @@ NumberCell.propTypes = {
 
 NumberCell.defaultProps = { nonNegative: false, placeholder: undefined };
 
+/** The registry's result for a row, if the row still holds the point it evaluated. */
+function resultOfRow(results, index, point) {
+  const result = results[index];
+  const sameExpected = result && isNumber(point.expected) && Number(point.expected) === result.expected;
+  return sameExpected && sameParameters(result.parameters, point.parameters) ? result : undefined;
+}
+
+const formatMeasured = (value) => Number(value.toPrecision(8)).toString();
+
 export default function DemosReferencePoints({ fieldPath, label, icon, description }) {
   const { values, errors, initialErrors } = useFormikContext();
+  const results = useReferencePointResults();
   const [nextKey, setNextKey] = useState(-1);
   const points = getIn(values, fieldPath) || [];
   const descriptionId = `${fieldPath}-description`;
@@ -175,8 +191,15 @@ export default function DemosReferencePoints({ fieldPath, label, icon, descripti
                   {points.map((point, index) => {
                     const rowPath = `${fieldPath}.${index}`;
                     const row = i18next.t("point {{number}}", { number: index + 1 });
+                    const result = resultOfRow(results, index, point);
+                    const off = result?.passed === false;
                     return (
-                      <Table.Row key={point.__key ?? index} verticalAlign="top">
+                      <Table.Row
+                        key={point.__key ?? index}
+                        verticalAlign="top"
+                        negative={off}
+                        data-validation={result ? (off ? "failed" : "passed") : undefined}
+                      >
                         <Table.Cell width={3}>
                           <TextField
                             fieldPath={`${rowPath}.label`}
@@ -196,6 +219,13 @@ export default function DemosReferencePoints({ fieldPath, label, icon, descripti
                             fieldPath={`${rowPath}.expected`}
                             ariaLabel={`${i18next.t("Expected −2 ln L")}, ${row}`}
                           />
+                          {off && typeof result.measured === "number" && (
+                            <small className="demos-measured">
+                              {i18next.t("The registry measured {{value}}", {
+                                value: formatMeasured(result.measured),
+                              })}
+                            </small>
+                          )}
                         </Table.Cell>
                         <Table.Cell width={2}>
                           <NumberCell
@@ -228,6 +258,7 @@ export default function DemosReferencePoints({ fieldPath, label, icon, descripti
                 </Table.Body>
               </Table>
             )}
+            <FieldValidation field="reference_points" />
             {typeof listError === "string" && (
               <Label pointing="below" prompt role="alert">
                 {listError}

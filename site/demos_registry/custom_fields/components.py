@@ -1,7 +1,9 @@
 """Service component keeping the registry's own DEMOS fields in its hands.
 
 - ``demos:checksums`` and ``demos:validation`` are written by the registry (the
-  validation tasks); a user's value for them is replaced by the stored one.
+  validation tasks); a user's value for them is replaced by the stored one. So is
+  ``media_files.enabled``: the media files hold the validation's figures, and a
+  deposit form saved with a stale value must not switch them off (or on, empty).
 - ``demos:model_id`` identifies a model across its versions: assigned once when
   missing, carried into new versions, and never changed afterwards.
 - an invalid DEMOS value refuses the whole save with a 400 naming the field,
@@ -27,6 +29,7 @@ from ..model_validation.state import FINISHED, PUBLISHABLE, current, failed_reas
 from ..model_validation.tasks import request_validation
 from .config import SYSTEM_FIELDS
 from .derived import apply_derived_metadata
+from .validators import file_name
 
 MODEL_ID = "demos:model_id"
 VALIDATION = "demos:validation"
@@ -79,6 +82,7 @@ class DemosFieldsComponent(ServiceComponent):
     """Protect system-written fields, keep the model id stable, complete models."""
 
     def _keep_system_fields(self, data, previous):
+        data.pop("media_files", None)
         custom_fields = data.setdefault("custom_fields", {})
         for name in SYSTEM_FIELDS:
             custom_fields.pop(name, None)
@@ -143,6 +147,22 @@ class DemosFieldsComponent(ServiceComponent):
         custom_fields = draft.setdefault("custom_fields", {})
         custom_fields[MODEL_ID] = record.get("custom_fields", {}).get(MODEL_ID) or str(uuid.uuid4())
         custom_fields.pop(VALIDATION, None)
+
+
+class FileNameComponent(FileServiceComponent):
+    """File keys are plain file names: a key is a name on every download and in every export.
+
+    Invenio accepts any string (``../../etc/passwd``, NUL characters that PostgreSQL then
+    refuses with a 500, names no file system can hold); this refuses them with a 400.
+    """
+
+    def init_files(self, identity, id_, record, data):
+        """Check every key before any file entry is created."""
+        for entry in data:
+            try:
+                file_name(entry.get("key"))
+            except ValidationError as error:
+                raise ValidationError({"key": error.messages}) from error
 
 
 class FileChecksumComponent(FileServiceComponent):

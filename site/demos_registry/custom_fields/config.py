@@ -6,6 +6,7 @@ Users fill the fields of ``DEMOS_USER_FIELDS``; ``demos:checksums`` and
 
 from invenio_i18n import lazy_gettext as _
 from invenio_records_resources.services.custom_fields import KeywordCF, TextCF
+from marshmallow import validate
 
 from .fields import (
     CHECKSUM_PROPERTIES,
@@ -64,9 +65,15 @@ DEMOS_CUSTOM_FIELDS = [
         properties=EXTERNAL_REFERENCE_PROPERTIES,
         multiple=True,
     ),
-    KeywordCF(name="demos:tags", multiple=True),
-    TextCF(name="demos:search_keywords", multiple=True, use_as_filter=True),
-    TextCF(name="demos:citations", multiple=True),
+    # Bounded lengths: a tag is a search term (a search server keeps terms up to 32 KiB).
+    KeywordCF(name="demos:tags", multiple=True, field_args={"validate": validate.Length(min=1, max=100)}),
+    TextCF(
+        name="demos:search_keywords",
+        multiple=True,
+        use_as_filter=True,
+        field_args={"validate": validate.Length(min=1, max=200)},
+    ),
+    TextCF(name="demos:citations", multiple=True, field_args={"validate": validate.Length(min=1, max=2000)}),
     NestedCF(
         name="demos:checksums",
         schema=ChecksumSchema,

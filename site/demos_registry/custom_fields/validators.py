@@ -82,3 +82,21 @@ def identifier_for_scheme(data):
             f"Not {expected}.",
             field_name="identifier",
         )
+
+
+MAX_FILE_NAME_BYTES = 255
+"""What common file systems accept for one name: a file downloaded must be savable as named."""
+
+
+def file_name(value):
+    """A plain file name: no folders, no traversal, no control characters, not too long."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("A file needs a name.")
+    if value in (".", "..") or "/" in value or "\\" in value:
+        raise ValidationError("Give a plain file name, without folders ('/', '\\\\') or '..'.")
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise ValidationError("File names may not contain control characters (NUL, line breaks, ...).")
+    if value != value.strip():
+        raise ValidationError("File names may not start or end with spaces.")
+    if len(value.encode("utf-8", errors="replace")) > MAX_FILE_NAME_BYTES:
+        raise ValidationError(f"File names may have at most {MAX_FILE_NAME_BYTES} bytes.")

@@ -3,6 +3,7 @@
 The heavy work happens in a Celery task (tasks.py) that calls ``run_validation``;
 the engine itself evaluates untrusted files in a sandboxed child process with
 CPU, memory and wall-clock limits, so a hostile model ends as a failed check.
+The figures it draws become media files of the draft or record (plots.py).
 ``demos:validation`` is written here directly on the record: it is a system
 field that no service call from a user may touch (see custom_fields/components).
 """
@@ -20,6 +21,7 @@ from invenio_rdm_records.proxies import current_rdm_records_service
 from invenio_rdm_records.records.api import RDMDraft, RDMRecord
 
 from ..validation.api import validate_for_task
+from .plots import replace_figures
 from .state import (
     FAILED,
     PENDING,
@@ -133,34 +135,44 @@ def run_validation(recid, draft=True):
     workdir = Path(tempfile.mkdtemp(prefix="demos-validation-"))
     try:
         paths = stage_files(record, workdir / "files")
-        if not paths:
-            report = None
-        else:
-            report, _plots = validate_for_task(
-                paths, engine_metadata(record), None, validation_limits()
+        report, plot_paths = None, []
+        if paths:
+            report, plot_paths = validate_for_task(
+                paths, engine_metadata(record), str(workdir / "plots"), validation_limits()
             )
+
+        record = load(recid, draft)
+        if inputs_fingerprint(record) != fingerprint:
+            return current(record)
+        if report is None:
+            state = transition(record, FAILED, system_actor(), "the record has no files to validate")
+        else:
+            previous_figures = current(record).get("report", {}).get("plots", [])
+            report = with_stored_figures(report, replace_figures(record, plot_paths, previous_figures))
+            status = REPORT_STATUS[report["status"]]
+            reason = report.get("error") or f"{len(report['checks'])} checks: {report['status']}"
+            state = transition(
+                record,
+                status,
+                system_actor(),
+                reason,
+                report=compact(report),
+                engines=report.get("engines", {}),
+                inputs=fingerprint,
+            )
+        save(record, draft)
+        return state
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    record = load(recid, draft)
-    if inputs_fingerprint(record) != fingerprint:
-        return current(record)
-    if report is None:
-        state = transition(record, FAILED, system_actor(), "the record has no files to validate")
-    else:
-        status = REPORT_STATUS[report["status"]]
-        reason = report.get("error") or f"{len(report['checks'])} checks: {report['status']}"
-        state = transition(
-            record,
-            status,
-            system_actor(),
-            reason,
-            report=compact(report),
-            engines=report.get("engines", {}),
-            inputs=fingerprint,
-        )
-    save(record, draft)
-    return state
+
+def with_stored_figures(report, figures):
+    """The report naming its figures by media-file key, not by the work folder they were drawn in."""
+    report["plots"] = figures
+    for check in report.get("checks", []):
+        if check.get("id") == "plots" and "files" in check.get("details", {}):
+            check["details"]["files"] = sorted(Path(path).name for path in check["details"]["files"])
+    return report
 
 
 def fail_validation(recid, draft, reason):
@@ -182,6 +194,15 @@ def wait_for_verdict(recid, timeout, interval=0.5):
         time.sleep(interval)
 
 
+def _canonical(value):
+    """A vocabulary entry by its id: a stored record carries its dereferenced title, a form sends the id."""
+    if isinstance(value, dict) and "id" in value:
+        return value["id"]
+    return value
+
+
 def inputs_changed(previous_fields, new_fields):
     """True when a field the verdict depends on differs."""
-    return any(previous_fields.get(name) != new_fields.get(name) for name in VALIDATED_FIELDS)
+    return any(
+        _canonical(previous_fields.get(name)) != _canonical(new_fields.get(name)) for name in VALIDATED_FIELDS
+    )

@@ -13,6 +13,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
 from invenio_access.permissions import system_identity
+from invenio_db import db
 from invenio_rdm_records.proxies import current_rdm_records_service
 from invenio_records_resources.services.uow import TaskOp
 from invenio_search.engine import dsl
@@ -38,6 +39,10 @@ def validate_model(self, recid, draft=True):
     except SoftTimeLimitExceeded:
         fail_validation(recid, draft, "validation exceeded its time limit of 15 minutes")
     except Exception as error:
+        # A failed statement leaves the session unusable: the next attempt (or the failed
+        # verdict) needs a fresh transaction, also when the task runs eagerly in a request.
+        db.session.rollback()
+        current_app.logger.warning("validation of %s failed (attempt %d): %r", recid, self.request.retries + 1, error)
         if self.request.retries < MAX_RETRIES:
             raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1))
         current_app.logger.exception("validation of %s failed to run", recid)

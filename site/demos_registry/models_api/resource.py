@@ -7,7 +7,7 @@ Invenio's own resources are; every view declares its OpenAPI operation with
 
 import base64
 import json
-from functools import lru_cache, wraps
+from functools import cache, lru_cache, wraps
 from urllib.parse import urlencode
 
 from flask import current_app, g, render_template_string, request
@@ -30,7 +30,9 @@ from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 from werkzeug.wsgi import wrap_file
 
 from .. import __version__
+from ..errors import SERVICE_UNAVAILABLE_ERROR_HANDLERS
 from ..registry_entries.entries import registry_entry
+from ..request_limits import HostileJSON, strict_json
 from . import schemas
 from .health import health
 from .openapi import API_VERSION, openapi_document
@@ -68,9 +70,15 @@ def operation(summary, responses, args=None, body=None, auth=False, description=
     return decorator
 
 
+@cache
+def schema_instance(schema):
+    """One instance per response schema: building one copies all its fields, dumping changes nothing."""
+    return schema()
+
+
 def json_response(data, status=200, schema=None, headers=None):
     """A JSON response, shaped by its schema when it has one."""
-    body = schema().dump(data) if schema is not None else data
+    body = schema_instance(schema).dump(data) if schema is not None else data
     return current_app.response_class(
         json.dumps(body, ensure_ascii=False), status=status, mimetype=JSON, headers=headers
     )
@@ -135,9 +143,11 @@ ERROR_HANDLERS = {
     **rdm_error_handlers,
     Exception: unexpected_error,
     HTTPException: http_error,
+    **SERVICE_UNAVAILABLE_ERROR_HANDLERS,
     PermissionDeniedError: permission_denied,
     RecordPermissionDeniedError: permission_denied,
     RateLimited: rate_limited_response,
+    HostileJSON: lambda error: error.get_response(),
     FileNotFoundError: create_error_handler(
         HTTPJSONException(code=404, description="The model has no such file.")
     ),
@@ -379,7 +389,7 @@ class ModelsResource(OperationsResource):
             text = request.files["metadata"].read().decode("utf-8", errors="replace")
         if not text:
             raise MissingFiles({"metadata": ["Missing data for required field."]})
-        return json.loads(text)
+        return strict_json(text, field="metadata")
 
     @operation("Get a model", {200: schemas.ModelSchema})
     def read(self):

@@ -6,9 +6,10 @@ exactly what the web UI and ``/api/records`` see.
 """
 
 import json
+import time
 import uuid
 from datetime import UTC, date, datetime
-from pathlib import PurePath
+from functools import lru_cache
 
 from flask import current_app
 from invenio_access.permissions import system_identity
@@ -16,11 +17,15 @@ from invenio_communities.proxies import current_communities
 from invenio_db import db
 from invenio_pidstore.errors import PIDDoesNotExistError, PIDUnregistered
 from invenio_rdm_records.proxies import current_rdm_records, current_rdm_records_service
+from invenio_records_resources.services.records.params import FacetsParam
 from invenio_search.engine import dsl
+from invenio_vocabularies.records.api import Vocabulary
 from marshmallow import ValidationError
 from sqlalchemy.orm.exc import NoResultFound
 
+from ..custom_fields.validators import file_name
 from ..model_validation.api import wait_for_verdict
+from ..model_validation.plots import media_files_url, with_content_urls
 from ..model_validation.service import revalidate
 from ..model_validation.state import PENDING, RUNNING
 from ..registry_entries.entries import EntryError, record_data, registry_entry
@@ -155,12 +160,72 @@ def merged_record_data(current, payload):
     return data
 
 
+class VocabularyTitles:
+    """English titles of vocabulary entries, kept per process for a few minutes.
+
+    The DEMOS shape names a model's collaboration by its title, which the stored
+    record does not hold (only the id); vocabularies change rarely, so a title may
+    be up to ``ttl`` seconds old rather than cost a database query per request.
+    """
+
+    def __init__(self, ttl=300):
+        """An empty cache whose entries live ``ttl`` seconds."""
+        self.ttl = ttl
+        self._titles = {}
+
+    def get(self, vocabulary, id_):
+        """The English title of an entry (None if it has none or does not exist)."""
+        key = (vocabulary, id_)
+        cached = self._titles.get(key)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            title = Vocabulary.pid.with_type_ctx(vocabulary).resolve(id_).get("title", {}).get("en")
+        except PIDDoesNotExistError:
+            title = None
+        self._titles[key] = (time.monotonic() + self.ttl, title)
+        return title
+
+
+def files_entries(entries):
+    """File keys of a record, from its stored (dict) or indexed (list) ``files.entries``."""
+    keys = entries.keys() if isinstance(entries, dict) else (entry["key"] for entry in entries)
+    return {key: {"key": key} for key in keys}
+
+
 def upload_name(filename):
-    """The file key of an uploaded file: its base name, which must be usable."""
-    name = PurePath((filename or "").replace("\\", "/")).name.strip()
-    if not name or name in (".", ".."):
-        raise field_error("file", "Every file needs a name.")
-    return name
+    """The file key of an uploaded file: its name as sent, which must be a plain file name."""
+    try:
+        file_name(filename)
+    except ValidationError as error:
+        raise field_error("file", f"{error.messages[0]} Got {(filename or '')[:80]!r}.") from error
+    return filename
+
+
+@lru_cache(maxsize=16)
+def hits_only(search_options):
+    """The records search options whose facets filter but do not count.
+
+    A page of models has no facet counts, and the aggregations of every facet are most
+    of the search server's work for a query.
+    """
+    interpreters = [
+        type(f"FilterOnly{cls.__name__}", (cls,), {"aggregate": lambda self, search: search})
+        if isinstance(cls, type) and issubclass(cls, FacetsParam)
+        else cls
+        for cls in search_options.params_interpreters_cls
+    ]
+    return type(f"HitsOnly{search_options.__name__}", (search_options,), {"params_interpreters_cls": interpreters})
+
+
+def indexed_documents(result):
+    """The search documents of a records search or scan, without Invenio's per-hit serialisation.
+
+    ``RecordList.hits`` loads and dumps every hit through the full RDM schema; the
+    raw response is only reachable through its ``_results``.
+    """
+    for hit in result._results:
+        yield hit.to_dict()
 
 
 class ModelsService:
@@ -169,6 +234,7 @@ class ModelsService:
     def __init__(self, records_service=None):
         """Work through the given records service (Invenio's RDM service by default)."""
         self._records_service = records_service
+        self.vocabulary_titles = VocabularyTitles()
 
     @property
     def records(self):
@@ -187,13 +253,18 @@ class ModelsService:
         facets = {FILTER_FACETS[name]: values for name, values in (filters or {}).items() if values}
         if facets:
             params["facets"] = facets
-        result = self.records.search(identity, params=params, extra_filter=self._models_only())
-        return [hit for hit in result.hits], result.total
+        result = self.records.search(
+            identity,
+            params=params,
+            extra_filter=self._models_only(),
+            search_opts=hits_only(self.records.config.search),
+        )
+        return [self._hit_view(identity, hit) for hit in indexed_documents(result)], result.total
 
     def read(self, identity, id_):
         """A published model, or the identity's own unpublished draft of one (as a dict)."""
         try:
-            record = self.records.read(identity, id_).to_dict()
+            record = self._record_view(identity, self.records.read(identity, id_)._record)
         except (PIDDoesNotExistError, PIDUnregistered, NoResultFound):
             try:
                 record = self.records.read_draft(identity, id_).to_dict()
@@ -219,7 +290,10 @@ class ModelsService:
         report = validation.get("report") or {}
         facts = report.get("facts") or []
         parameters = [p for fact in facts for p in fact.get("parameters", [])]
-        plots = report.get("plots") or validation.get("plots") or []
+        plots = with_content_urls(
+            report.get("plots") or validation.get("plots") or [],
+            media_files_url(record["id"], record.get("is_published")),
+        )
         if not (plots or parameters):
             reason = (
                 "the model has not been validated yet"
@@ -241,7 +315,8 @@ class ModelsService:
             "terms", **{"custom_fields.demos:validation.status": list(GOLDEN_STATUSES)}
         )
         base_url = current_app.config["SITE_UI_URL"]
-        entries = [registry_entry(hit, base_url) for hit in self.records.scan(identity, extra_filter=extra_filter)]
+        hits = indexed_documents(self.records.scan(identity, extra_filter=extra_filter))
+        entries = [registry_entry(self._hit_view(identity, hit), base_url) for hit in hits]
         entries.sort(key=lambda entry: (entry["domain"] or "", entry["name"] or "", entry["version"] or ""))
         return {
             "generated": datetime.now(UTC).isoformat(),
@@ -258,7 +333,7 @@ class ModelsService:
                 **{"custom_fields.demos:tags": {"value": f"{prefix}*", "case_insensitive": True}},
             )
         counts = {}
-        for hit in self.records.scan(identity, extra_filter=extra_filter):
+        for hit in indexed_documents(self.records.scan(identity, extra_filter=extra_filter)):
             for tag in hit.get("custom_fields", {}).get("demos:tags", []):
                 if tag.lower().startswith(prefix.lower()):
                     counts[tag] = counts.get(tag, 0) + 1
@@ -348,6 +423,62 @@ class ModelsService:
         self.records.require_permission(identity, "manage", record=api_record)
         revalidate(identity, id_)
         return True
+
+    # Views of published records
+    # --------------------------
+    # The DEMOS shape needs a few fields of a record. Invenio's full serialisation
+    # (every field of the RDM schema, links, per-field permission checks) is most of
+    # the time of a request, so published records are read from their stored JSON
+    # (GET) or their search document (search), with the one permission that hides
+    # a field, read_files, checked as Invenio checks it.
+    def _record_view(self, identity, record):
+        """The DEMOS-relevant fields of a published record (an API record the identity may read)."""
+        custom_fields = dict(record.get("custom_fields", {}))
+        collaboration = custom_fields.get("demos:collaboration")
+        if collaboration and "title" not in collaboration:
+            title = self.vocabulary_titles.get("demoscollaborations", collaboration["id"])
+            custom_fields["demos:collaboration"] = {**collaboration, "title": {"en": title} if title else {}}
+        review = record.parent.get("review")
+        return {
+            "id": record.pid.pid_value,
+            "is_published": record.is_published,
+            "created": record.created.isoformat(),
+            "updated": record.updated.isoformat(),
+            "metadata": record.get("metadata", {}),
+            "custom_fields": custom_fields,
+            "pids": record.get("pids", {}),
+            "parent": {"review": review} if review else {},
+            "files": self._visible_files(identity, record.get("access", {}), record.files.entries, lambda: record),
+        }
+
+    def _hit_view(self, identity, hit):
+        """The DEMOS-relevant fields of a search document the identity found."""
+        review = hit.get("parent", {}).get("review")
+        return {
+            **{key: hit.get(key) for key in ("id", "is_published", "created", "updated", "pids")},
+            "metadata": hit.get("metadata", {}),
+            "custom_fields": hit.get("custom_fields", {}),
+            "parent": {"review": review} if review else {},
+            "files": self._visible_files(
+                identity,
+                hit.get("access", {}),
+                hit.get("files", {}).get("entries", []),
+                lambda: self.records.record_cls.pid.resolve(hit["id"]),
+            ),
+        }
+
+    def _visible_files(self, identity, access, entries, load_record):
+        """``files`` with its entries, or empty where Invenio would hide them (restricted files).
+
+        Restricted files are not in the search documents: for those who may read them,
+        the entries come from the stored record.
+        """
+        if access.get("files") == "public":
+            return {"entries": files_entries(entries)}
+        record = load_record()
+        if not self.records.check_permission(identity, "read_files", record=record):
+            return {}
+        return {"entries": files_entries(record.files.entries)}
 
     # Helpers
     # -------

@@ -1,0 +1,1 @@
+"""The DEMOS validation verdict as an invenio-checks check on community requests."""

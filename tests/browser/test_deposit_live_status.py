@@ -1,0 +1,165 @@
+"""The deposit form follows the registry's validation of the draft live.
+
+A real Celery worker process validates, as in production (the live server of the
+other browser tests runs the task eagerly inside the save request, so the form
+could never see it pending). Chromium uploads a pyhf model, saves, and watches
+the side-bar card go from pending/running to the verdict without a reload; a
+reference point with a wrong expected value shows *failed* with the reason next
+to the reference-points field, and saving the corrected value starts it again.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from playwright.sync_api import expect
+from test_deposit_browser import (
+    TWICE_NLL_AT_MU_1,
+    add_reference_point,
+    choose,
+    fill_required_metadata,
+    open_new_upload,
+)
+from worker_process import (
+    VERDICT_TIMEOUT,
+    through_the_broker,  # noqa: F401  (fixture, used by pytestmark)
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.usefixtures("through_the_broker")]
+
+MODEL_FILE = "2-bin_1-channel.json"
+VERDICT_TIMEOUT_MS = VERDICT_TIMEOUT * 1000
+POLL_INTERVAL_S = 2
+"""POLL_INTERVAL_MS of assets/js/demos_registry/liveValidation.js."""
+WAITING = re.compile("^(pending|running)$")
+INVENIO_DEPOSIT_PAGE_ERROR = "community-theme-.css"
+"""InvenioRDM 14's deposit.html defines its community-theme `css` block inside an `if`, which
+Jinja ignores for blocks: every deposit page links /communities//community-theme-.css (a 404)."""
+
+
+@dataclass
+class BrowserLog:
+    """What the page did besides rendering: console errors and polls of the validation state."""
+
+    console_errors: list = field(default_factory=list)
+    validation_polls: list = field(default_factory=list)
+
+
+@pytest.fixture()
+def deposit_page(logged_in_page, validation_worker):
+    """The logged-in page and the log of its console errors and validation polls."""
+    page, log = logged_in_page, BrowserLog()
+    page.on(
+        "console",
+        lambda message: message.type == "error"
+        and INVENIO_DEPOSIT_PAGE_ERROR not in message.text
+        and log.console_errors.append(message.text),
+    )
+    page.on("pageerror", lambda error: log.console_errors.append(str(error)))
+    page.on(
+        "request",
+        lambda request: re.search(r"/api/records/[^/]+/validation$", request.url)
+        and log.validation_polls.append(request.url),
+    )
+    return page, log
+
+
+def status_of(page):
+    """The live status element of the side-bar validation card."""
+    return page.locator("#demos-validation-live-status")
+
+
+def upload_model_and_describe_it(page, screenshot, models, title):
+    """Upload the two-bin model and fill what a model needs; the card follows the upload."""
+    open_new_upload(page, screenshot)
+    expect(status_of(page)).to_have_attribute("data-status", "none")
+    page.locator("input[type=file]").first.set_input_files(str(models / "pyhf" / MODEL_FILE))
+    expect(page.get_by_text(MODEL_FILE).first).to_be_visible()
+    # The upload queued a validation (of the bare file): the card asked for it without a save.
+    expect(status_of(page)).not_to_have_attribute("data-status", "none")
+
+    fill_required_metadata(page, title)
+    choose(page, page.locator("[name='custom_fields.demos:domain']"), "Particle physics")
+    choose(page, page.locator("[name='custom_fields.demos:engine']"), "pyhf")
+    choose(page, page.locator("[name='custom_fields.demos:format']"), "pyhf JSON workspace")
+
+
+def save_and_see_validation_start(page):
+    """Save the draft; the card shows the new validation as pending or running, in the same page."""
+    page.evaluate("window.demosSamePage = true")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Record successfully saved.")).to_be_visible()
+    expect(status_of(page)).to_have_attribute("data-status", WAITING)
+
+
+def expect_verdict(page, status):
+    """Wait for the verdict on the card; the page was not reloaded meanwhile."""
+    expect(status_of(page)).to_have_attribute("data-status", status, timeout=VERDICT_TIMEOUT_MS)
+    assert page.evaluate("window.demosSamePage") is True, "the page was reloaded"
+
+
+def test_status_goes_live_from_pending_to_passed(deposit_page, screenshot, shared_models):
+    page, log = deposit_page
+    upload_model_and_describe_it(page, screenshot, shared_models, "Live-validated model (browser test)")
+    add_reference_point(page, "nominal", "mu=1", TWICE_NLL_AT_MU_1, rtol="1e-4")
+
+    save_and_see_validation_start(page)
+    screenshot(page, "validation-waiting")
+    expect_verdict(page, "passed")
+    card = page.locator("#demos-validation-live")
+    card.scroll_into_view_if_needed()
+    screenshot(page, "validation-passed")
+    expect(status_of(page)).to_have_attribute("role", "status")
+    expect(status_of(page)).to_contain_text("Passed")
+    expect(status_of(page)).to_contain_text(re.compile(r"All \d+ checks passed"))
+    expect(card.locator("[data-check]")).to_have_count(0)
+    expect(page.locator(".demos-field-validation")).to_have_count(0)
+    expect(page.locator(".demos-reference-points tbody tr").first).to_have_attribute(
+        "data-validation", "passed"
+    )
+
+    # A verdict is final: polling has stopped.
+    polls = len(log.validation_polls)
+    assert polls >= 1, "the card never asked the server"
+    page.wait_for_timeout(3 * POLL_INTERVAL_S * 1000)
+    assert len(log.validation_polls) == polls, "the card kept polling after the verdict"
+    assert log.console_errors == []
+
+
+def test_wrong_reference_point_fails_at_the_field_and_a_fix_revalidates(
+    deposit_page, screenshot, shared_models
+):
+    page, log = deposit_page
+    upload_model_and_describe_it(page, screenshot, shared_models, "Model with a wrong reference point (browser test)")
+    add_reference_point(page, "nominal", "mu=1", "30")
+
+    save_and_see_validation_start(page)
+    expect_verdict(page, "failed")
+    expect(status_of(page)).to_contain_text("Failed")
+    expect(status_of(page)).to_contain_text(re.compile(r"1 of \d+ checks failed"))
+    listed = page.locator("#demos-validation-live [data-check='reference_points']")
+    expect(listed).to_contain_text("Reference points: failed")
+    expect(listed).to_contain_text("expected 30")
+
+    # The reason sits next to the reference-points field, and the card links there.
+    at_field = page.locator(".demos-reference-points #demos-validation-reference_points")
+    expect(at_field).to_be_visible()
+    expect(at_field).to_contain_text("Validation failed: Reference points")
+    expect(at_field).to_contain_text(re.compile(r"1/1 point\(s\) off; nominal: −2 ln L = 25\.1672\d*, expected 30"))
+    expect(listed.get_by_role("link")).to_have_attribute("href", "#demos-validation-reference_points")
+    row = page.locator(".demos-reference-points tbody tr").first
+    expect(row).to_have_attribute("data-validation", "failed")
+    expect(row).to_contain_text(re.compile(r"The registry measured 25\.1672"))
+    expect(page.locator("#demos-validation-files")).to_have_count(0)
+    at_field.scroll_into_view_if_needed()
+    screenshot(page, "failed-at-the-field")
+
+    # The corrected value is saved: validation starts again and passes.
+    page.get_by_label("Expected −2 ln L, point 1").fill(TWICE_NLL_AT_MU_1)
+    page.get_by_label("rtol, point 1").fill("1e-4")
+    save_and_see_validation_start(page)
+    expect(at_field).to_have_count(0)
+    expect_verdict(page, "passed")
+    expect(row).to_have_attribute("data-validation", "passed")
+    screenshot(page, "fixed-and-passed")
+    assert log.console_errors == []

@@ -1,0 +1,171 @@
+"""Fault: the Celery worker is killed (SIGKILL) in the middle of a validation.
+
+``validate_model`` is acknowledged late, so the broker still holds its message when the
+worker dies: a new worker receives it again and the draft ends validated. With RabbitMQ
+the message is back at once (the dead worker's connection closed); with Redis it comes
+back after the broker transport's ``visibility_timeout``, shortened here so that the test
+does not wait the production half hour. Both brokers are exercised when RabbitMQ runs
+on this machine; the Redis case always runs.
+"""
+
+import json
+import os
+import re
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from celery import current_app as current_celery
+from kombu import Connection
+from kombu.exceptions import OperationalError
+from rest_helpers import create_draft, model_metadata, upload_file
+from worker_process import (
+    celery_worker,
+    kill_worker,
+    through_the_broker,  # noqa: F401  (fixture, used by pytestmark)
+    validation_state,
+    wait_for_verdict,
+    worker_environment,
+)
+
+pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.usefixtures("through_the_broker")]
+
+RABBITMQ_URL = os.environ.get("DEMOS_TEST_RABBITMQ_URL", "amqp://guest:guest@localhost:5672//")
+REDIS_VISIBILITY_TIMEOUT = 15
+"""Seconds after which Redis hands a dead worker's message out again (production: 1800)."""
+RUNNING_TIMEOUT = 120
+REDELIVERY_TIMEOUT = 240
+
+DEMO_MODELS = Path(__file__).resolve().parents[2] / "app_data" / "demo_models"
+SBOTTOM = "atlas-sbottom-ins1748602"
+"""The ATLAS full likelihood: several seconds of validation, long enough to be killed inside."""
+
+
+def rabbitmq_reachable():
+    """True if the RabbitMQ of RABBITMQ_URL accepts a connection."""
+    try:
+        with Connection(RABBITMQ_URL, connect_timeout=3) as connection:
+            connection.ensure_connection(max_retries=1)
+        return True
+    except (OSError, OperationalError):
+        return False
+
+
+@pytest.fixture(scope="module", params=["rabbitmq", "redis"])
+def delivery(request, broker_uri):
+    """Broker URL, queue and worker settings of one broker; the tasks' own queue is removed after.
+
+    On RabbitMQ (shared by every suite and a running registry of this machine, one vhost) the
+    tasks go to a queue of their own; the indexer queues stay on the test Redis.
+    """
+    if request.param == "redis":
+        options = {
+            "visibility_timeout": REDIS_VISIBILITY_TIMEOUT,
+            "unacked_restore_interval": 1,
+            "unacked_restore_throttle": 1,
+        }
+        yield {"url": broker_uri, "queue": "celery", "worker": {"CELERY_BROKER_TRANSPORT_OPTIONS": repr(options)}}
+        return
+    if not rabbitmq_reachable():
+        pytest.skip(f"RabbitMQ is not reachable at {RABBITMQ_URL}: only the Redis broker case runs")
+    queue = f"demos-fault-tests-{uuid.uuid4().hex[:12]}"
+    yield {"url": RABBITMQ_URL, "queue": queue, "worker": {"CELERY_TASK_DEFAULT_QUEUE": queue}}
+    with Connection(RABBITMQ_URL, connect_timeout=3) as connection:
+        channel = connection.channel()
+        channel.queue_delete(queue)
+        channel.exchange_delete(queue)
+
+
+@pytest.fixture(scope="module")
+def app_config(app_config, delivery):
+    """Tasks go to the broker (and queue) under test."""
+    app_config.update(CELERY_BROKER_URL=delivery["url"], CELERY_TASK_DEFAULT_QUEUE=delivery["queue"])
+    return app_config
+
+
+@pytest.fixture()
+def fresh_broker_connections(monkeypatch):
+    """Producer connections to the broker under test, the session's pools restored after.
+
+    Celery caches its connection and producer pools per process on first use, so a
+    broker switched by this module's config would otherwise not be used.
+    """
+    monkeypatch.setattr(current_celery, "_pool", None)
+    monkeypatch.setattr(current_celery.amqp, "_producer_pool", None)
+
+
+@pytest.fixture()
+def start_worker(fresh_broker_connections, app, instance_path, db_uri, search_hosts, broker_uri, delivery, tmp_path):
+    """Start workers on the broker under test (each stopped after the test); returns (worker, log)."""
+    env = worker_environment(
+        app, instance_path, db_uri, search_hosts, broker_uri,
+        QUEUES_BROKER_URL=broker_uri,
+        CELERY_BROKER_URL=delivery["url"],
+        CELERY_WORKER_ENABLE_REMOTE_CONTROL="False",
+        **delivery["worker"],
+    )
+    started = []
+
+    def start(name):
+        log = tmp_path / f"{name}.log"
+        context = celery_worker(env, log, queue=delivery["queue"])
+        started.append(context)
+        return context.__enter__(), log
+
+    yield start
+    for context in reversed(started):
+        context.__exit__(None, None, None)
+
+
+def sbottom_draft(client, headers, shared_models):
+    """A draft of the ATLAS sbottom likelihood whose upload queues its validation."""
+    entry = json.loads((DEMO_MODELS / SBOTTOM / "entry.json").read_text())
+    payload = model_metadata(
+        f"Killed-worker model {uuid.uuid4().hex[:8]}",
+        **{
+            "demos:reference_points": entry["reference_points"],
+            "demos:model_selection": entry["model_selection"],
+        },
+    )
+    draft = create_draft(client, headers, payload).json
+    archive = shared_models / SBOTTOM / entry["file_location"]
+    upload_file(client, headers, draft["id"], archive.name, archive.read_bytes())
+    return draft["id"]
+
+
+def received_validations(log):
+    """Ids of the validation tasks a worker received, from its log."""
+    return set(re.findall(r"validate_model\[([0-9a-f-]+)\] received", log.read_text()))
+
+
+def wait_until_running(client, headers, draft_id):
+    """Poll (fast) until the worker has started the validation; returns the state."""
+    deadline = time.monotonic() + RUNNING_TIMEOUT
+    while time.monotonic() < deadline:
+        state = validation_state(client, headers, draft_id)
+        if state.get("status") != "pending":
+            return state
+        time.sleep(0.1)
+    pytest.fail(f"the worker did not start the validation within {RUNNING_TIMEOUT} s: {state}")
+
+
+def test_killed_worker_validation_is_delivered_again(
+    start_worker, client, api_headers, shared_models
+):
+    """SIGKILL while running → no verdict → a new worker receives the task again → passed."""
+    first_worker, first_log = start_worker("killed")
+    draft_id = sbottom_draft(client, api_headers, shared_models)
+    assert wait_until_running(client, api_headers, draft_id)["status"] == "running"
+    kill_worker(first_worker)
+    assert validation_state(client, api_headers, draft_id)["status"] == "running", "killed too late"
+
+    _, second_log = start_worker("second")
+    state = wait_for_verdict(client, api_headers, draft_id, timeout=REDELIVERY_TIMEOUT)
+
+    assert state["status"] == "passed", state
+    # The killed run and the redelivered one; with Redis' short test visibility timeout a slow
+    # run can be handed out once more before it is acknowledged: the verdict is the same.
+    started = [entry for entry in state["history"] if entry["status"] == "running"]
+    assert len(started) >= 2, state["history"]
+    assert received_validations(second_log) & received_validations(first_log), second_log.read_text()[-3000:]

@@ -1,0 +1,190 @@
+"""The validation's figures: media files of the draft and record, in the report, the landing page and the API."""
+
+from urllib.parse import urlsplit
+
+import pytest
+from rest_helpers import publish, upload_file
+from test_model_validation import MODEL_FILE, uploaded_model
+
+from demos_registry.model_validation.plots import figure_keys
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+OTHER_MODEL_FILE = "example_bkgonly.json"
+
+
+def path_of(url):
+    """The path (and query) of an absolute URL, for the test client."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def figures_of(record):
+    """The figure entries of a draft's or record's last validation report."""
+    return record["custom_fields"]["demos:validation"]["report"]["plots"]
+
+
+def media_entries(client, headers, record_id, draft):
+    """key → media-file entry of a draft or record, through the media-files API."""
+    prefix = f"/api/records/{record_id}/draft" if draft else f"/api/records/{record_id}"
+    response = client.get(f"{prefix}/media-files", headers=headers)
+    assert response.status_code == 200, response.json
+    return {entry["key"]: entry for entry in response.json["entries"]}
+
+
+def assert_image(response, key):
+    """A served media file is the PNG or SVG its key says."""
+    assert response.status_code == 200, key
+    if key.endswith(".png"):
+        assert response.data.startswith(PNG_SIGNATURE), key
+    else:
+        assert b"<svg" in response.data[:2000], key
+
+
+@pytest.fixture()
+def validated_draft(client, api_headers, shared_models):
+    """A draft of the two-bin model after its (eager) validation."""
+    return uploaded_model(client, api_headers, shared_models)
+
+
+def test_validation_stores_its_figures_as_media_files(client, api_headers, validated_draft):
+    """Every figure drawn is a PNG (with SVG and thumbnail) media file of the draft, listed in the report."""
+    figures = figures_of(validated_draft)
+    assert {figure["kind"] for figure in figures} == {"prefit_yields", "likelihood_scan"}
+    scan = next(figure for figure in figures if figure["kind"] == "likelihood_scan")
+    assert scan == {
+        "key": "scan.png",
+        "kind": "likelihood_scan",
+        "caption": scan["caption"],
+        "svg": "scan.svg",
+        "thumbnail": "scan.thumb.png",
+    }
+    assert scan["caption"].startswith("Profile likelihood scan of mu")
+    entries = media_entries(client, api_headers, validated_draft["id"], draft=True)
+    assert set(entries) == figure_keys(figures)
+    for key, entry in entries.items():
+        assert_image(client.get(path_of(entry["links"]["content"]), headers=api_headers), key)
+    report = validated_draft["custom_fields"]["demos:validation"]["report"]
+    plots_check = next(check for check in report["checks"] if check["id"] == "plots")
+    assert plots_check["status"] == "passed"
+    assert "scan.png" in plots_check["details"]["files"]
+    assert not any("/" in name for name in plots_check["details"]["files"])
+
+
+def test_users_cannot_change_the_figures(client, api_headers, validated_draft):
+    """The figures belong to the system-written verdict: a user's list, or media files switched off, are ignored.
+
+    A deposit form loaded before the validation finished sends media files as disabled.
+    """
+    forged = validated_draft["custom_fields"]["demos:validation"]
+    forged = {**forged, "report": {**forged["report"], "plots": [{"key": "forged.png", "caption": "forged"}]}}
+    payload = {
+        **validated_draft,
+        "media_files": {"enabled": False},
+        "custom_fields": {**validated_draft["custom_fields"], "demos:validation": forged},
+    }
+    response = client.put(f"/api/records/{validated_draft['id']}/draft", headers=api_headers, json=payload)
+    assert response.status_code == 200, response.json
+    assert not response.json.get("errors"), response.json["errors"]
+    assert figures_of(response.json) == figures_of(validated_draft)
+    assert response.json["media_files"]["enabled"] is True
+    assert set(media_entries(client, api_headers, validated_draft["id"], draft=True)) == figure_keys(
+        figures_of(validated_draft)
+    )
+
+
+def test_owners_cannot_upload_replace_or_delete_figures(client, api_headers, validated_draft):
+    """Draft media files are the registry's evidence: the owner's media-files calls are refused (403)."""
+    media = f"/api/records/{validated_draft['id']}/draft/media-files"
+    figure = next(iter(figure_keys(figures_of(validated_draft))))
+    assert client.post(media, headers=api_headers, json=[{"key": "forged.png"}]).status_code == 403
+    assert client.delete(f"{media}/{figure}", headers=api_headers).status_code == 403
+    upload_headers = {**api_headers, "Content-Type": "application/octet-stream"}
+    assert client.put(f"{media}/{figure}/content", headers=upload_headers, data=b"forged").status_code == 403
+    assert set(media_entries(client, api_headers, validated_draft["id"], draft=True)) == figure_keys(
+        figures_of(validated_draft)
+    )
+
+
+def test_a_new_verdict_replaces_the_figures(client, api_headers, shared_models, validated_draft):
+    """Another model file: the old channel's figures go, the new ones come; no stale media file stays."""
+    draft_id = validated_draft["id"]
+    old_keys = figure_keys(figures_of(validated_draft))
+    old_scan = media_entries(client, api_headers, draft_id, draft=True)["scan.png"]
+    assert client.delete(f"/api/records/{draft_id}/draft/files/{MODEL_FILE}", headers=api_headers).status_code == 204
+    upload_file(
+        client, api_headers, draft_id, OTHER_MODEL_FILE, (shared_models / "pyhf" / OTHER_MODEL_FILE).read_bytes()
+    )
+    draft = client.get(f"/api/records/{draft_id}/draft", headers=api_headers).json
+    new_keys = figure_keys(figures_of(draft))
+    assert "yields_channel1.png" in new_keys and "yields_singlechannel.png" in old_keys
+    assert "yields_singlechannel.png" not in new_keys
+    entries = media_entries(client, api_headers, draft_id, draft=True)
+    assert set(entries) == new_keys
+    assert entries["scan.png"]["file_id"] != old_scan["file_id"]
+    assert "SigXsecOverSM" in next(f["caption"] for f in figures_of(draft) if f["kind"] == "likelihood_scan")
+
+
+def test_published_model_shows_and_serves_its_figures(client, api_headers, validated_draft):
+    """Publish carries the figures over; anyone reads them, on the landing page and through /visualize."""
+    record_id = validated_draft["id"]
+    assert publish(client, api_headers, record_id).status_code == 202
+    figures = figures_of(client.get(f"/api/records/{record_id}").json)
+    entries = media_entries(client, {}, record_id, draft=False)
+    assert set(entries) == figure_keys(figures)
+    for key, entry in entries.items():
+        assert f"/api/records/{record_id}/media-files/{key}/content" in entry["links"]["content"]
+        assert_image(client.get(path_of(entry["links"]["content"])), key)
+
+    page = client.get(f"/records/{record_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="demos-figures"' in html
+    for figure in figures:
+        assert f"/api/records/{record_id}/media-files/{figure['key']}/content" in html
+        assert figure["caption"] in html
+    assert 'id="demos-parameters-1"' in html and "uncorr_bkguncrt[0]" in html
+
+    visualization = client.get(f"/api/models/{record_id}/visualize")
+    assert visualization.status_code == 200, visualization.json
+    plots = {plot["key"]: plot for plot in visualization.json["plots"]}
+    assert set(plots) == {figure["key"] for figure in figures}
+    for plot in plots.values():
+        assert_image(client.get(path_of(plot["url"])), plot["key"])
+        assert_image(client.get(path_of(plot["svg_url"])), plot["svg"])
+    assert {parameter["name"] for parameter in visualization.json["parameters"]} >= {"mu"}
+
+
+def test_revalidating_a_published_model_replaces_its_figures(client, api_headers, validated_draft):
+    """A re-validation of a published record writes into its locked media bucket; the trail keeps both verdicts."""
+    record_id = validated_draft["id"]
+    assert publish(client, api_headers, record_id).status_code == 202
+    before = media_entries(client, {}, record_id, draft=False)
+    response = client.post(f"/api/records/{record_id}/validation", headers=api_headers)
+    assert response.status_code in (200, 202), response.json
+    record = client.get(f"/api/records/{record_id}").json
+    state = record["custom_fields"]["demos:validation"]
+    assert [h["status"] for h in state["history"]].count("passed") == 2
+    after = media_entries(client, {}, record_id, draft=False)
+    assert set(after) == set(before) == figure_keys(figures_of(record))
+    assert all(after[key]["file_id"] != before[key]["file_id"] for key in after)
+    assert_image(client.get(path_of(after["scan.png"]["links"]["content"])), "scan.png")
+
+
+def test_edit_and_new_version_of_a_model_with_figures(client, api_headers, validated_draft):
+    """An edit keeps the figures through its publication; a new version starts without them."""
+    record_id = validated_draft["id"]
+    assert publish(client, api_headers, record_id).status_code == 202
+    keys = figure_keys(figures_of(validated_draft))
+
+    edit = client.post(f"/api/records/{record_id}/draft", headers=api_headers)
+    assert edit.status_code == 201, edit.json
+    assert set(media_entries(client, api_headers, record_id, draft=True)) == keys
+    payload = {**edit.json, "metadata": {**edit.json["metadata"], "title": "Validated model, edited"}}
+    assert client.put(f"/api/records/{record_id}/draft", headers=api_headers, json=payload).status_code == 200
+    assert publish(client, api_headers, record_id).status_code == 202
+    assert set(media_entries(client, {}, record_id, draft=False)) == keys
+
+    new_version = client.post(f"/api/records/{record_id}/versions", headers=api_headers)
+    assert new_version.status_code == 201, new_version.json
+    assert new_version.json["media_files"]["enabled"] is False
+    assert set(media_entries(client, {}, record_id, draft=False)) == keys
