@@ -1,0 +1,140 @@
+"""Ingestion benchmark: the import CLI, and validation throughput of one Celery worker.
+
+    source var/bench/env.sh && python benchmarks/ingest.py --import-count 10 --validate-count 10
+
+Against the benchmark instance of benchmarks/serve.sh (its Celery worker runs one
+process). Two measurements, each with the full validation engine (nothing shared):
+
+1. ``invenio demos import`` of fresh registry entries (new model ids, each a copy of
+   one of the small demo models): the command validates every model in its own
+   process before publishing it, so the time per model is import + validation.
+   The time for 1,000 models is the command's start-up plus 1,000 times the time per
+   model (measured without the start-up), unless --import-count 1000.
+2. ``invenio demos revalidate`` of published benchmark models: the validations are
+   queued to the worker; the time runs until every one has a verdict (polled through
+   GET /api/models/<id>/validation).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+import urllib3
+from bulk_load import write_entries
+from load import benchmark_records, load_average, machine
+
+ROOT = Path(__file__).resolve().parent.parent
+FINISHED = {"passed", "failed", "needs_review", "overridden"}
+
+
+def invenio(*args):
+    """Run an ``invenio`` command of the benchmark instance; its output."""
+    return subprocess.run(["invenio", *args], check=True, capture_output=True, text=True, cwd=ROOT).stdout
+
+
+def time_import(count, folder):
+    """Seconds to import ``count`` fresh entries with the import CLI, and of its start-up.
+
+    The start-up (application, services) is the time of a second import of the first
+    entry, which the command skips.
+    """
+    prefix = f"ingest-{datetime.now(UTC):%Y%m%d%H%M%S}"
+    entries = write_entries(folder / prefix, count, prefix=prefix)
+    started = time.monotonic()
+    output = invenio("demos", "import", *map(str, entries))
+    elapsed = time.monotonic() - started
+    created = output.count(": created ")
+    if created != count:
+        sys.exit(f"only {created} of {count} entries were imported:\n{output}")
+    started = time.monotonic()
+    invenio("demos", "import", str(entries[0]))
+    return elapsed, time.monotonic() - started
+
+
+def validation_status(session, base, record_id):
+    """The validation status of a model, through the API."""
+    response = session.get(f"{base}/api/models/{record_id}/validation", timeout=30, verify=False)
+    response.raise_for_status()
+    return response.json()["status"]
+
+
+def time_validations(count, base, timeout):
+    """Seconds for the worker to validate ``count`` published benchmark models."""
+    session = requests.Session()
+    session.verify = False
+    record_ids = [record_id for record_id, _ in benchmark_records(base, False, count)]
+    started = time.monotonic()
+    invenio("demos", "revalidate", *record_ids)
+    waiting = set(record_ids)
+    while waiting:
+        if time.monotonic() - started > timeout:
+            sys.exit(f"{len(waiting)} validations not finished after {timeout} s: is the worker running?")
+        time.sleep(1)
+        waiting = {record_id for record_id in waiting if validation_status(session, base, record_id) not in FINISHED}
+    return time.monotonic() - started, len(record_ids)
+
+
+def main():
+    """Both measurements; a Markdown summary and a JSON file."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", default=f"https://{os.environ.get('INVENIO_SITE_HOSTNAME', '127.0.0.1:5100')}")
+    parser.add_argument("--import-count", type=int, default=10)
+    parser.add_argument("--validate-count", type=int, default=10)
+    parser.add_argument("--timeout", type=float, default=900, help="seconds the validations may take in all")
+    parser.add_argument("--entries", type=Path, default=ROOT / "var" / "bench" / "ingest-entries")
+    parser.add_argument("--output", type=Path, default=ROOT / "var" / "bench" / "ingest.json")
+    args = parser.parse_args()
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+
+    load_before = load_average()
+    import_seconds, startup_seconds = time_import(args.import_count, args.entries)
+    load_between = load_average()
+    validation_seconds, validated = time_validations(args.validate_count, args.base, args.timeout)
+    per_model = max(0.0, import_seconds - startup_seconds) / args.import_count
+    result = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "import": {
+            "models": args.import_count,
+            "seconds": round(import_seconds, 1),
+            "startup_seconds": round(startup_seconds, 1),
+            "seconds_per_model": round(per_model, 2),
+            "seconds_for_1000": round(startup_seconds + per_model * 1000),
+            "load_average": [load_before, load_between],
+        },
+        "validation": {
+            "worker_processes": 1,
+            "models": validated,
+            "seconds": round(validation_seconds, 1),
+            "models_per_minute": round(60 * validated / validation_seconds, 1),
+            "load_average": [load_between, load_average()],
+        },
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=1))
+    imported, validation = result["import"], result["validation"]
+    print(f"Machine: {result['machine']['summary']}; {result['date']}")
+    print()
+    print("| measurement | models | seconds | per model | derived | load avg |")
+    print("|---|---|---|---|---|---|")
+    print(
+        f"| import CLI (import + validation, in the command's process) | {imported['models']} | "
+        f"{imported['seconds']} (start-up {imported['startup_seconds']}) | {imported['seconds_per_model']} s | "
+        f"1,000 models ≈ "
+        f"{imported['seconds_for_1000'] / 60:.0f} min | {load_before}→{load_between} |"
+    )
+    print(
+        f"| validation, 1 Celery worker process | {validation['models']} | {validation['seconds']} | "
+        f"{validation['seconds'] / validation['models']:.2f} s | {validation['models_per_minute']} models/min | "
+        f"{validation['load_average'][0]}→{validation['load_average'][1]} |"
+    )
+
+
+if __name__ == "__main__":
+    main()
