@@ -4,6 +4,8 @@ Each is a ``BaseCF``: a marshmallow field for loading/validation and a search
 mapping, following the nested fields of invenio-rdm-records' ``contrib`` package.
 """
 
+from functools import cached_property
+
 from invenio_pidstore.errors import PIDDoesNotExistError
 from invenio_records_resources.services.custom_fields import BaseCF
 from invenio_vocabularies.services.custom_fields import VocabularyCF
@@ -97,6 +99,12 @@ class CheckedVocabularyCF(VocabularyCF):
     @property
     def field(self):
         """Nested relation schema that checks the id exists in the vocabulary."""
+        return fields.Nested(self._existing_entry_schema, many=self.multiple, **self._field_args)
+
+    @cached_property
+    def _existing_entry_schema(self):
+        """The schema class, made once: Invenio builds the custom-field schema for every record
+        it serialises, and a new class per record made a search page of ten hits ~3 times slower."""
         pid_field = self.pid_field
         vocabulary = self.vocabulary_id
 
@@ -111,7 +119,7 @@ class CheckedVocabularyCF(VocabularyCF):
                         field_name="id",
                     )
 
-        return fields.Nested(ExistingEntrySchema, many=self.multiple, **self._field_args)
+        return ExistingEntrySchema
 
 
 class NestedCF(BaseCF):
