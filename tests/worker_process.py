@@ -33,15 +33,16 @@ def worker_environment(app, instance_path, db_uri, search_hosts, broker_uri, **s
 
 
 @contextmanager
-def celery_worker(env, log, queue="celery"):
+def celery_worker(env, log, queue="celery", concurrency=1):
     """Start a worker (its own process group) consuming queue; stop it, children included, on exit.
 
     Yields the process once the worker logged "ready."; log is the path of its output.
+    ``concurrency`` > 1 runs tasks side by side, as in production (races between tasks).
     """
     with open(log, "w") as output:
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "--app", "invenio_app.celery", "worker",
-             "--concurrency", "1", "--queues", queue, "--without-gossip", "--without-mingle",
+             "--concurrency", str(concurrency), "--queues", queue, "--without-gossip", "--without-mingle",
              "--loglevel", "INFO"],
             env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )

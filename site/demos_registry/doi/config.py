@@ -6,11 +6,23 @@ deployment configures DataCite without code: ``INVENIO_DATACITE_ENABLED=True``,
 ``INVENIO_DATACITE_TEST_MODE`` (DataCite's public test service) and optionally
 ``INVENIO_DATACITE_URL`` (any DataCite-protocol server; scripts/run starts a local one).
 Nothing here is needed at import time: providers read the values on each call.
+
+Version links (relations.py): DataCite, the ``datacite-json`` / ``datacite-xml``
+exports and the REST API's DataCite content types all use the registry's
+serializers (serializers.py), which add ``IsNewVersionOf`` / ``IsPreviousVersionOf``
+to Invenio's document: ``RDM_PERSISTENT_IDENTIFIER_PROVIDERS``,
+``APP_RDM_RECORD_EXPORTERS`` and ``RDM_RECORDS_SERIALIZERS`` below are Invenio's
+with only those entries replaced. (OAI-PMH: ``OAISERVER_METADATA_FORMATS`` in
+oai/config.py.)
 """
 
 from datetime import timedelta
 
 import idutils
+from flask_resources import ResponseHandler
+from invenio_app_rdm.config import (
+    APP_RDM_RECORD_EXPORTERS as RDM_DEFAULT_RECORD_EXPORTERS,
+)
 from invenio_i18n import lazy_gettext as _
 from invenio_rdm_records.config import (
     RDM_PERSISTENT_IDENTIFIER_PROVIDERS as RDM_DEFAULT_PID_PROVIDERS,
@@ -18,10 +30,17 @@ from invenio_rdm_records.config import (
 from invenio_rdm_records.config import (
     RDM_PERSISTENT_IDENTIFIERS as RDM_DEFAULT_PERSISTENT_IDENTIFIERS,
 )
-from invenio_rdm_records.resources.serializers import DataCite45JSONSerializer
+from invenio_rdm_records.resources.config import (
+    record_serializers as rdm_record_serializers,
+)
+from invenio_records_resources.resources.records.headers import etag_headers
 
-from .providers import DemosDataCiteClient, DemosDataCitePIDProvider, VersionLinkingDataCiteSerializer
+from .providers import DemosDataCiteClient, DemosDataCitePIDProvider
 from .registration import DOI_REGISTRATION_FIELD
+from .serializers import (
+    VersionLinkingDataCiteSerializer,
+    VersionLinkingDataCiteXMLSerializer,
+)
 
 DATACITE_ENABLED = False
 DATACITE_USERNAME = ""
@@ -50,7 +69,7 @@ RDM_PERSISTENT_IDENTIFIER_PROVIDERS = [
     *(provider for provider in RDM_DEFAULT_PID_PROVIDERS if provider.name != "datacite"),
 ]
 RDM_PARENT_PERSISTENT_IDENTIFIER_PROVIDERS = [
-    _datacite_provider(serializer=DataCite45JSONSerializer(is_parent=True), label=_("Concept DOI")),
+    _datacite_provider(serializer=VersionLinkingDataCiteSerializer(is_parent=True), label=_("Concept DOI")),
 ]
 RDM_PERSISTENT_IDENTIFIERS = {
     **RDM_DEFAULT_PERSISTENT_IDENTIFIERS,
@@ -76,6 +95,29 @@ RDM_PARENT_PERSISTENT_IDENTIFIERS = {
         "is_enabled": DemosDataCitePIDProvider.is_enabled,
     },
 }
+
+APP_RDM_RECORD_EXPORTERS = {
+    **RDM_DEFAULT_RECORD_EXPORTERS,
+    "datacite-json": {
+        **RDM_DEFAULT_RECORD_EXPORTERS["datacite-json"],
+        "serializer": "demos_registry.doi.serializers:VersionLinkingDataCiteSerializer",
+    },
+    "datacite-xml": {
+        **RDM_DEFAULT_RECORD_EXPORTERS["datacite-xml"],
+        "serializer": "demos_registry.doi.serializers:VersionLinkingDataCiteXMLSerializer",
+    },
+}
+"""``/records/<id>/export/datacite-json|datacite-xml`` with the version links."""
+RDM_RECORDS_SERIALIZERS = {
+    **rdm_record_serializers,
+    "application/vnd.datacite.datacite+json": ResponseHandler(
+        VersionLinkingDataCiteSerializer(), headers=etag_headers
+    ),
+    "application/vnd.datacite.datacite+xml": ResponseHandler(
+        VersionLinkingDataCiteXMLSerializer(), headers=etag_headers
+    ),
+}
+"""``/api/records/<id>`` in the DataCite content types, with the version links."""
 
 DOI_CELERY_BEAT_SCHEDULE = {
     "demos-retry-pending-dois": {

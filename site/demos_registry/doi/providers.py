@@ -8,6 +8,13 @@ every attempt is written to the record (``demos:doi_registration``, see
 registration.py) and ``tasks.retry_pending_doi_registrations`` re-attempts the
 reserved ones with back-off.
 
+Versions are linked both ways on DataCite: a new version's payload says
+``IsNewVersionOf`` the previous one (serializers.py), and once the new version is
+registered the previous version's DOI is updated so that it says
+``IsPreviousVersionOf`` the new one (``DemosDataCitePIDProvider.register``, through
+Invenio's ``register_or_update_pid`` task, so that a failed update is recorded on
+the previous version and retried like any other).
+
 ``DemosDataCiteClient`` talks to ``DATACITE_URL`` when it is set (the local
 DataCite-protocol server in development and tests), else to DataCite itself.
 """
@@ -15,15 +22,15 @@ DataCite-protocol server in development and tests), else to DataCite itself.
 from datacite import DataCiteRESTClient
 from datacite.errors import DataCiteError, HttpError
 from flask import current_app
-from invenio_rdm_records.records.api import RDMRecord
-from invenio_rdm_records.resources.serializers import DataCite45JSONSerializer
 from invenio_rdm_records.services.pids.providers.datacite import (
     DataCiteClient,
     DataCitePIDProvider,
 )
+from invenio_rdm_records.services.pids.tasks import register_or_update_pid
 from invenio_rdm_records.utils import ChainObject
 
-from .registration import PENDING, record_of, record_registration_attempt, registration_entry
+from .registration import record_of, record_registration_attempt
+from .relations import previous_version
 
 ALREADY_TAKEN = "already been taken"
 """DataCite's 422 title when a DOI exists: a previous attempt reached DataCite."""
@@ -45,35 +52,6 @@ class DemosDataCiteClient(DataCiteClient):
             url=url,
             timeout=self.cfg("timeout", 20),
         )
-
-
-def previous_version_doi(record):
-    """The DOI of the version published before this one, if it has one."""
-    index = record.versions.index
-    if not index or index < 2:
-        return None
-    previous = RDMRecord.model_cls.query.filter_by(parent_id=record.parent.id, index=index - 1).one_or_none()
-    if previous is None:
-        return None
-    return (previous.data.get("pids") or {}).get("doi", {}).get("identifier")
-
-
-class VersionLinkingDataCiteSerializer(DataCite45JSONSerializer):
-    """DataCite 4.5 JSON of a version, linked to the version before it (IsNewVersionOf).
-
-    Invenio links a version to its concept DOI (IsVersionOf) and the concept DOI to
-    every version (HasVersion); the chain between consecutive versions is added here.
-    """
-
-    def dump_obj(self, obj):
-        """Invenio's document plus the IsNewVersionOf relation."""
-        document = super().dump_obj(obj)
-        doi = None if isinstance(obj, ChainObject) else previous_version_doi(obj)
-        if doi:
-            document.setdefault("relatedIdentifiers", []).append(
-                {"relatedIdentifier": doi, "relationType": "IsNewVersionOf", "relatedIdentifierType": "DOI"}
-            )
-        return document
 
 
 def is_restricted(record):
@@ -120,7 +98,19 @@ class DemosDataCitePIDProvider(DataCitePIDProvider):
         if not pid.is_registered():
             pid.register()
         record_registration_attempt(record_of(record), pid, parent)
+        if not parent:
+            self._link_previous_version(record)
         return True
+
+    def _link_previous_version(self, record):
+        """Queue the update of the previous version's DOI: it now has a successor.
+
+        Its DataCite metadata gains ``IsPreviousVersionOf`` this version's DOI. Only a
+        DOI of this provider is updated (an external DOI is not ours to change).
+        """
+        previous = previous_version(record)
+        if previous and previous["provider"] == self.name:
+            register_or_update_pid.delay(previous["id"], "doi")
 
     def _publish_on_datacite(self, pid, record, url):
         """POST the findable DOI; PUT when an earlier attempt already created it."""
@@ -144,6 +134,6 @@ class DemosDataCitePIDProvider(DataCitePIDProvider):
             record_registration_attempt(
                 record_of(record), pid, parent, error="DataCite refused or missed the update"
             )
-        elif registration_entry(record_of(record), parent).get("status") == PENDING:
-            record_registration_attempt(record_of(record), pid, parent)
+        else:
+            record_registration_attempt(record_of(record), pid, parent, only_if_pending=True)
         return updated

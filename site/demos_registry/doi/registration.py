@@ -9,11 +9,26 @@
 ``status`` is ``pending`` until DataCite confirmed the DOI (the PID stays reserved
 and the retry task keeps trying), then ``registered``. Only the registry writes it
 (it belongs in the custom fields' ``SYSTEM_FIELDS``).
+
+Why attempts are written under a row lock: publishing queues two Celery tasks at
+once, Invenio's ``register_or_update_pid`` for the version DOI and for the concept
+DOI (``parent=True``), and both end here, writing an entry *on the same row* (the
+concept DOI's entry lives on the latest version, see ``record_of``). Each task had
+loaded the record at its start; the first commit bumped the row's ``version_id``
+(SQLAlchemy's optimistic lock, ``RecordMetadataBase.version_id``) and the second
+task's UPDATE then matched no row: ``StaleDataError``, the task's transaction was
+rolled back, and with it ``pid.register()``, so the concept DOI stayed *reserved*
+(although findable on DataCite) until the retry sweep. ``record_registration_attempt``
+therefore re-reads the row ``SELECT ... FOR UPDATE`` (``populate_existing``) and
+writes its entry onto what is committed now: the second task waits for the first
+one's commit, then merges its entry beside the other one instead of failing.
 """
 
+from copy import deepcopy
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from invenio_db import db
 from invenio_rdm_records.proxies import current_rdm_records_service
 from invenio_rdm_records.utils import ChainObject
 
@@ -55,9 +70,34 @@ def registration_entry(record, parent):
     return ((record.get("custom_fields") or {}).get(DOI_REGISTRATION) or {}).get(entry_key(parent)) or {}
 
 
-def record_registration_attempt(record, pid, parent, error=None):
-    """Store the outcome of one attempt on the record and reindex it."""
-    previous = registration_entry(record, parent)
+def locked_current(record):
+    """The record as committed now, its row locked until the transaction ends.
+
+    Refreshes the session's model of the row (``populate_existing``), so that the
+    commit that follows updates the row's current ``version_id``.
+    """
+    model = (
+        db.session.query(record.model_cls)
+        .filter_by(id=record.id)
+        .with_for_update()
+        .populate_existing()
+        .one()
+    )
+    return type(record)(model.data, model=model)
+
+
+def record_registration_attempt(record, pid, parent, error=None, only_if_pending=False):
+    """Store the outcome of one attempt on the record and reindex it.
+
+    Written on the row as it is now, locked (see the module's docstring); the
+    caller's copy of the record is given the stored field. ``only_if_pending``:
+    write a success only over a pending entry (a routine metadata update leaves
+    the field alone).
+    """
+    current = locked_current(record)
+    previous = registration_entry(current, parent)
+    if only_if_pending and previous.get("status") != PENDING:
+        return
     attempts = previous.get("attempts", 0) if previous.get("doi") == pid.pid_value else 0
     entry = {
         "doi": pid.pid_value,
@@ -67,11 +107,12 @@ def record_registration_attempt(record, pid, parent, error=None):
     }
     if error:
         entry["message"] = error
-    custom_fields = record.setdefault("custom_fields", {})
+    custom_fields = current.setdefault("custom_fields", {})
     entries = custom_fields.get(DOI_REGISTRATION) or {}
     custom_fields[DOI_REGISTRATION] = {**entries, entry_key(parent): entry}
-    record.commit()
-    current_rdm_records_service.indexer.index(record)
+    current.commit()
+    current_rdm_records_service.indexer.index(current)
+    record.setdefault("custom_fields", {})[DOI_REGISTRATION] = deepcopy(custom_fields[DOI_REGISTRATION])
 
 
 def retry_delay(attempts):

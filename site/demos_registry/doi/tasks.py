@@ -19,7 +19,13 @@ from invenio_rdm_records.records.api import RDMParent, RDMRecord
 from invenio_rdm_records.services.pids.tasks import register_or_update_pid
 from sqlalchemy import func
 
-from .registration import DOI_REGISTRATION, PENDING, entry_key, is_due, registration_entry
+from .registration import (
+    DOI_REGISTRATION,
+    PENDING,
+    entry_key,
+    is_due,
+    registration_entry,
+)
 
 
 def _public_record(model):
