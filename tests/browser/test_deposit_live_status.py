@@ -6,6 +6,8 @@ could never see it pending). Chromium uploads a pyhf model, saves, and watches
 the side-bar card go from pending/running to the verdict without a reload; a
 reference point with a wrong expected value shows *failed* with the reason next
 to the reference-points field, and saving the corrected value starts it again.
+Publish follows the same status: disabled with the reason while the verdict is
+awaited or failed, and a publish the server refuses shows the server's reason.
 """
 
 import re
@@ -163,3 +165,121 @@ def test_wrong_reference_point_fails_at_the_field_and_a_fix_revalidates(
     expect(row).to_have_attribute("data-validation", "passed")
     screenshot(page, "fixed-and-passed")
     assert log.console_errors == []
+
+
+def publish_button(page):
+    """InvenioRDM's Publish button in the side bar (the registry gates it on the verdict)."""
+    return page.locator(".deposit-sidebar").get_by_role("button", name="Publish", exact=True)
+
+
+def publish_gate(page):
+    """The card's status and the Publish button's state read at one instant (both follow one poll)."""
+    return page.evaluate(
+        """() => {
+            const button = document.querySelector(".deposit-sidebar button[name=publish]");
+            const describedBy = button.getAttribute("aria-describedby");
+            return {
+                status: document.querySelector("#demos-validation-live-status").dataset.status,
+                disabled: button.disabled,
+                reason: describedBy && document.getElementById(describedBy)?.textContent,
+            };
+        }"""
+    )
+
+
+def expect_publish_blocked(page, reason):
+    """Publish is disabled, and the reason is next to it and is the button's description."""
+    button = publish_button(page)
+    expect(button).to_be_disabled()
+    expect(button).to_have_attribute("aria-describedby", "demos-publish-blocked")
+    expect(page.locator("#demos-publish-blocked")).to_be_visible()
+    expect(button).to_have_accessible_description(reason)
+
+
+def expect_publish_blocked_while_waiting(page):
+    """Right after a save queued a validation, Publish waits for it."""
+    gate = publish_gate(page)
+    assert WAITING.match(gate["status"]), gate
+    assert gate["disabled"], gate
+    assert gate["reason"].endswith(
+        f"Publishing waits for the model validation (status: {gate['status']}); "
+        "Publish is enabled once it passes."
+    ), gate
+
+
+def confirm_publish(page):
+    """Click Publish and confirm in InvenioRDM's modal."""
+    publish_button(page).click()
+    modal = page.locator(".ui.modal")
+    expect(modal).to_contain_text("Are you sure you want to publish")
+    for checkbox in modal.locator("input[type=checkbox]").all():
+        checkbox.check(force=True)
+    modal.locator("button[name=publish]").click()
+
+
+def test_publish_waits_for_a_verdict_that_allows_it_and_a_refusal_says_why(
+    deposit_page, screenshot, shared_models
+):
+    """Issue 14.5: the server refuses to publish without a passing verdict, so the form says so first.
+
+    Publish is disabled, with the reason next to it, while the validation is pending, running or
+    failed. When the server refuses anyway (the publish's own save changed a reference point, so
+    a new validation is pending), the banner shows the server's reason, not InvenioRDM's generic
+    "Please try again", and the card picks up the validation that save queued.
+    """
+    page, log = deposit_page
+    upload_model_and_describe_it(page, screenshot, shared_models, "Model published once validated (browser test)")
+    add_reference_point(page, "nominal", "mu=1", "30")
+
+    save_and_see_validation_start(page)
+    expect_publish_blocked_while_waiting(page)
+    expect_verdict(page, "failed")
+    expect_publish_blocked(
+        page,
+        re.compile(
+            r"^Validation failed \(Reference points\): fix the model or its reference points and save,"
+            r" or ask a curator to override with a reason\.$"
+        ),
+    )
+    publish_button(page).scroll_into_view_if_needed()
+    screenshot(page, "publish-blocked-failed")
+
+    page.get_by_label("Expected −2 ln L, point 1").fill(TWICE_NLL_AT_MU_1)
+    page.get_by_label("rtol, point 1").fill("1e-4")
+    save_and_see_validation_start(page)
+    expect_publish_blocked_while_waiting(page)
+    expect_verdict(page, "passed")
+    expect(publish_button(page)).to_be_enabled()
+    expect(publish_button(page)).not_to_have_attribute("aria-describedby", re.compile(".*"))
+    expect(page.locator("#demos-publish-blocked")).to_have_count(0)
+    assert log.console_errors == []
+
+    # An unsaved change to a validated input: the form still shows the passing verdict, but the
+    # save that Publish makes first queues a new validation, and the server refuses to publish.
+    page.get_by_label("rtol, point 1").fill("1e-3")
+    shown_since = status_of(page).get_attribute("data-updated")
+    confirm_publish(page)
+    banner = page.locator("#negative-feedback-div")
+    expect(banner).to_contain_text(
+        re.compile(
+            r"The draft was not published: Validation has not finished yet \(status: (pending|running)\);"
+            r" try again in a moment\."
+        )
+    )
+    expect(banner).not_to_contain_text("Please try again")
+    expect(banner).to_have_attribute("role", "alert")
+    screenshot(page, "publish-refused")
+    assert "/records/" not in page.url
+    # The card fetches the state the refused publish left (the form kept the old one) and
+    # follows it to the verdict; Publish waits for it meanwhile.
+    expect(status_of(page)).not_to_have_attribute("data-updated", shown_since)
+    gate = publish_gate(page)
+    assert gate["disabled"] == bool(WAITING.match(gate["status"])), gate
+    expect_verdict(page, "passed")
+    expect(publish_button(page)).to_be_enabled()
+
+    confirm_publish(page)
+    page.wait_for_url(re.compile(r"/records/[a-z0-9-]+$"))
+    expect(page.locator("#demos-validation-status")).to_contain_text(re.compile("Validation: (passed|needs review)"))
+    refused = ("status of 400", "Error publishing draft")
+    assert [error for error in log.console_errors if not any(text in error for text in refused)] == []

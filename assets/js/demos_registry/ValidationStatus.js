@@ -116,6 +116,7 @@ export function ValidationStatusCard() {
           role="status"
           aria-live="polite"
           data-status={status || "none"}
+          data-updated={state?.updated || ""}
           className="rel-mt-1"
         >
           <StatusBadge status={status} /> <span>{summary(recordId, state)}</span>

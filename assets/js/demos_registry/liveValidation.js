@@ -4,19 +4,25 @@
 // The form holds the state the server returned when the draft was last saved
 // (redux `deposit.record`); the registry moves it on in a Celery task. While it
 // is pending or running, GET /api/records/<id>/validation is polled every few
-// seconds. Polling stops at a verdict and starts again when a save or an upload
-// queues a new validation. One poller serves all components (module state):
-// the form edits one draft.
+// seconds. Polling stops at a verdict and starts again when a save, an upload
+// or a refused publish may have queued a new validation. One poller serves all
+// components (module state): the form edits one draft.
 import { useEffect, useState } from "react";
 import { useSelector } from "react-redux";
 import { http } from "react-invenio-forms";
+import {
+  DRAFT_PUBLISH_FAILED,
+  DRAFT_SUBMIT_REVIEW_FAILED,
+} from "@js/invenio_rdm_records/src/deposit/state/types";
 import { isActive } from "./checks";
 
 export const POLL_INTERVAL_MS = 2000;
 const RETRY_INTERVAL_MS = 10000;
+const REFUSALS = [DRAFT_PUBLISH_FAILED, DRAFT_SUBMIT_REVIEW_FAILED];
 
 let snapshot = { recordId: undefined, state: undefined, unreachable: false };
 let knownFiles;
+let knownAction;
 let timer;
 const listeners = new Set();
 
@@ -92,6 +98,22 @@ function filesChanged(files) {
   }
 }
 
+/**
+ * Publishing (or submitting) saves the draft first, and InvenioRDM keeps that save's
+ * response out of the form when the publish is then refused: the saved inputs may have
+ * queued a validation the form does not know of. Ask for the state now.
+ */
+function actionChanged(actionState) {
+  if (actionState === knownAction) {
+    return;
+  }
+  knownAction = actionState;
+  if (REFUSALS.includes(actionState) && snapshot.recordId) {
+    clearTimeout(timer);
+    fetchState();
+  }
+}
+
 /** "name:checksum|…" of the uploaded files; changes when a file is added, replaced or removed. */
 const uploadedFiles = (entries) =>
   Object.values(entries || {})
@@ -110,6 +132,7 @@ export function useLiveValidation() {
     (store) => store.deposit.record?.custom_fields?.["demos:validation"]
   );
   const files = useSelector((store) => uploadedFiles(store.files?.entries));
+  const actionState = useSelector((store) => store.deposit.actionState);
   const [current, setCurrent] = useState(snapshot);
 
   useEffect(() => {
@@ -133,6 +156,10 @@ export function useLiveValidation() {
   useEffect(() => {
     filesChanged(files);
   }, [files]);
+
+  useEffect(() => {
+    actionChanged(actionState);
+  }, [actionState]);
 
   return current;
 }
