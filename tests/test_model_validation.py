@@ -17,7 +17,7 @@ from rest_helpers import (
 
 from demos_registry.model_validation.api import inputs_changed
 from demos_registry.cli import demos, published_models
-from demos_registry.registry_entries.service import published_by_model_id
+from demos_registry.submissions.service import latest_published as published_by_model_id
 
 MODEL_FILE = "2-bin_1-channel.json"
 

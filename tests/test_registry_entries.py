@@ -12,7 +12,8 @@ from invenio_search.engine import dsl
 from rest_helpers import create_draft, model_metadata, refresh_records_index, upload_file
 
 from demos_registry.cli import demos
-from demos_registry.registry_entries.service import export_entry, published_by_model_id
+from demos_registry.registry_entries.service import export_entry
+from demos_registry.submissions.service import latest_published as published_by_model_id
 
 DEMO_MODELS = Path(__file__).resolve().parent.parent / "app_data" / "demo_models"
 
@@ -135,7 +136,8 @@ def test_entry_with_a_wrong_checksum_is_refused_and_leaves_nothing(app, tmp_path
 
     result = app.test_cli_runner().invoke(demos, ["import", str(folder)])
     assert result.exit_code != 0
-    assert "SHA-256 of 'workspace.json' does not match" in result.output
+    declared = next(item["sha256"] for item in entry["files"] if item["file"] == "workspace.json")
+    assert "SHA-256 of workspace.json is" in result.output and declared in result.output
     refresh_records_index()
     assert published_by_model_id(entry["model_id"]) is None
 

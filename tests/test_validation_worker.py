@@ -1,5 +1,8 @@
 """Validation by a real Celery worker process over the Redis broker (not eager)."""
 
+import io
+import json
+
 import pytest
 from rest_helpers import create_draft, model_metadata, publish, upload_file
 from test_model_validation import MODEL_FILE, shifted_points
@@ -54,3 +57,48 @@ def test_worker_verdict_failed_refuses_publication(
     response = publish(client, api_headers, draft_id)
     assert response.status_code == 400
     assert "reference_points" in response.json["errors"][0]["messages"][0]
+
+
+def test_files_committed_while_the_worker_validates_are_all_kept(
+    celery_worker_process, client, api_headers, shared_models
+):
+    """/api/records: more files committed while the worker writes the draft; none refused, none lost.
+
+    The worker's verdict and the upload's checksum are both read-modify-writes of the
+    draft (test_concurrent_writes.py makes that race deterministic); here with the real worker.
+    """
+    draft_id = draft_with_file(client, api_headers, shared_models)
+    names = [MODEL_FILE]
+    for number in range(4):
+        name = f"notes-{number}.json"
+        upload_file(client, api_headers, draft_id, name, json.dumps({"note": number}).encode())
+        names.append(name)
+    state = wait_for_verdict(client, api_headers, draft_id)
+    draft = client.get(f"/api/records/{draft_id}/draft", headers=api_headers).json
+    assert {c["key"] for c in draft["custom_fields"]["demos:checksums"]} == set(names)
+    assert state["status"] == "passed", state["history"]
+    assert "notes-3.json" in " ".join(entry["reason"] for entry in state["history"])
+
+
+def test_a_model_sent_as_two_files_is_validated_once_by_the_worker(
+    celery_worker_process, client, api_headers, shared_models
+):
+    """POST /api/models with a workspace and its patchset: 201, one validation task, a verdict."""
+    headers = {"Authorization": api_headers["Authorization"]}
+    files = [
+        (io.BytesIO((shared_models / "pyhf" / name).read_bytes()), name)
+        for name in ("example_bkgonly.json", "example_patchset.json")
+    ]
+    entry = {"name": "Two files through the worker", "domain": "particle", "engine": "pyhf", "format": "pyhf-json"}
+    response = client.post(
+        "/api/models",
+        headers=headers,
+        data={"metadata": json.dumps(entry), "file": files},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.json
+    state = wait_for_verdict(client, headers, response.json["id"])
+    assert state["status"] in ("passed", "needs_review"), state["history"]
+    assert [entry["status"] for entry in state["history"]].count("running") == 1, state["history"]
+    log = celery_worker_process[1].read_text()
+    assert "PIDDoesNotExist" not in log and "failed (attempt" not in log

@@ -14,7 +14,7 @@ from invenio_pidstore.errors import PIDDoesNotExistError
 from invenio_vocabularies.proxies import current_service as vocabulary_service
 
 from .checks.api import ensure_validation_check
-from .registry_entries.service import COMMUNITY_SLUG
+from .submissions.service import COMMUNITY_SLUG
 
 CURATOR_ROLE = "curator"
 

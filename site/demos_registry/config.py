@@ -17,7 +17,10 @@ from datetime import datetime, timedelta
 from invenio_app_rdm import __version__ as invenio_app_rdm_version
 from invenio_app_rdm.config import CELERY_BEAT_SCHEDULE
 from invenio_i18n import lazy_gettext as _
-from invenio_rdm_records.services.components import DefaultRecordsComponents
+from invenio_rdm_records.services.components import (
+    CustomFieldsComponent,
+    DefaultRecordsComponents,
+)
 from invenio_records_resources.services.files.config import FileServiceConfig
 
 from . import __version__
@@ -27,9 +30,11 @@ from .checks.config import (  # noqa: F401  (invenio-checks on community request
     RDM_COMMUNITY_SUBMISSION_REQUEST_CLS,
 )
 from .custom_fields.components import (
+    DemosCustomFieldsComponent,
     DemosFieldsComponent,
     FileChecksumComponent,
     FileNameComponent,
+    ImportedFilesValidationComponent,
 )
 from .custom_fields.config import (
     DEMOS_CUSTOM_FIELDS,
@@ -37,6 +42,7 @@ from .custom_fields.config import (
     DEMOS_NAMESPACE,
 )
 from .doi.config import (  # noqa: F401  (settings re-exported to Invenio)
+    APP_RDM_RECORD_EXPORTERS,
     DATACITE_DATACENTER_SYMBOL,
     DATACITE_ENABLED,
     DATACITE_PASSWORD,
@@ -53,6 +59,7 @@ from .doi.config import (  # noqa: F401  (settings re-exported to Invenio)
     RDM_PARENT_PERSISTENT_IDENTIFIERS,
     RDM_PERSISTENT_IDENTIFIER_PROVIDERS,
     RDM_PERSISTENT_IDENTIFIERS,
+    RDM_RECORDS_SERIALIZERS,
 )
 from .models_api.config import (  # noqa: F401  (settings of /api/models; INVENIO_* overrides them)
     DEMOS_MODELS_API_HEALTH_TIMEOUT,
@@ -63,8 +70,12 @@ from .models_api.config import (  # noqa: F401  (settings of /api/models; INVENI
     DEMOS_MODELS_API_RATELIMIT_AUTHENTICATED,
     DEMOS_MODELS_API_REMOVAL_REASON,
 )
+from .oai.config import (  # noqa: F401
+    OAISERVER_METADATA_FORMATS,
+    OAISERVER_RECORD_SETS_FETCHER,
+    OAISERVER_REGISTER_SET_SIGNALS,
+)
 from .permissions import DemosRecordPermissionPolicy
-from .oai.config import OAISERVER_RECORD_SETS_FETCHER, OAISERVER_REGISTER_SET_SIGNALS  # noqa: F401
 from .records_ui.config import (
     DEMOS_DETAIL_SIDE_BAR_TEMPLATES,
     DEMOS_RECORD_LANDING_PAGE_TEMPLATE,
@@ -254,7 +265,12 @@ RDM_NAMESPACES = DEMOS_NAMESPACE
 RDM_CUSTOM_FIELDS = [*DEMOS_CUSTOM_FIELDS, *DOI_CUSTOM_FIELDS]
 RDM_CUSTOM_FIELDS_UI = [DEMOS_CUSTOM_FIELDS_UI]
 # First: it must see (and fix) the submitted data before Invenio copies it to the draft.
-RDM_RECORDS_SERVICE_COMPONENTS = [DemosFieldsComponent, *DefaultRecordsComponents]
+# Last: ImportedFilesValidationComponent acts on the files Invenio has just imported.
+RDM_RECORDS_SERVICE_COMPONENTS = [
+    DemosFieldsComponent,
+    *(DemosCustomFieldsComponent if c is CustomFieldsComponent else c for c in DefaultRecordsComponents),
+    ImportedFilesValidationComponent,
+]
 RDM_DRAFT_FILES_SERVICE_COMPONENTS = [FileNameComponent, *FileServiceConfig.components, FileChecksumComponent]
 RDM_FACETS = registry_facets(embedded_search=DEMOS_EMBEDDED_SEARCH)
 RDM_PERMISSION_POLICY = DemosRecordPermissionPolicy
@@ -268,7 +284,9 @@ APP_RDM_DETAIL_SIDE_BAR_TEMPLATES = DEMOS_DETAIL_SIDE_BAR_TEMPLATES
 DEMOS_VALIDATION_LIMITS = None
 """Sandbox limits of the validation engine (dict, see validation/limits.py); None = defaults."""
 DEMOS_VALIDATION_STALE_AFTER = timedelta(minutes=20)
-"""A validation pending or running longer than this is queued again by the beat task."""
+"""A validation pending or running longer than this is queued again by the beat task (then after 2×, 4×, ... a day)."""
+DEMOS_VALIDATION_SWEEP_PAGE_SIZE = 100
+"""Stale validations read per search page by the sweep (it walks all pages)."""
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     **DOI_CELERY_BEAT_SCHEDULE,

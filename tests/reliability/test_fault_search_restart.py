@@ -7,11 +7,13 @@ registry's set-up command (what ``scripts/run`` runs on start) refills the indic
 the database and search finds the records again.
 """
 
+import io
 import json
 import uuid
 
 import pytest
 from demos_registry.cli import demos
+from invenio_rdm_records.records.models import RDMDraftMetadata
 from osmem_server import OsmemServer
 from rest_helpers import create_draft, publish, record_metadata
 from werkzeug.http import parse_options_header
@@ -92,3 +94,47 @@ def test_search_outage_is_503_json_and_reindex_restores_search(app, search_serve
     assert "search: reindexed everything from the database" in result.output
     assert hits(client.get("/api/records", query_string=search, headers=api_headers)) == [record_id]
     assert json.loads(client.get(f"/api/records/{record_id}", headers=api_headers).data)["id"] == record_id
+
+
+def test_a_retried_submission_with_an_idempotency_key_makes_one_model(app, search_server, client, api_headers):
+    """Search down: the POST commits, then answers 503; the retry with its key returns that model.
+
+    Without the key a client's retry made a second draft. A different request with the
+    same key is a 422; after the restart and reindex the one model is found.
+    """
+    title = f"Idempotent submission {uuid.uuid4().hex[:8]}"
+    metadata = {
+        "metadata": {"title": title, "resource_type": {"id": "model"},
+                     "creators": [{"person_or_org": {"type": "organizational", "name": "DEMOS"}}]},
+        "custom_fields": {"demos:domain": {"id": "particle"}, "demos:engine": {"id": "pyhf"},
+                          "demos:format": {"id": "pyhf-json"}},
+    }
+    workspace = json.dumps({"channels": [], "observations": [], "measurements": [], "version": "1.0.0"}).encode()
+    headers = {"Authorization": api_headers["Authorization"], "Idempotency-Key": str(uuid.uuid4())}
+
+    def post(body=metadata):
+        return client.post("/api/models", headers=headers, content_type="multipart/form-data",
+                           data={"metadata": json.dumps(body), "file": [(io.BytesIO(workspace), "workspace.json")]})
+
+    def drafts_titled():
+        return sum(1 for model in RDMDraftMetadata.query.all() if (model.json or {}).get("metadata", {}).get("title") == title)
+
+    search_server.kill()
+    try:
+        first = post()
+        assert first.status_code == 503, first.json
+        assert drafts_titled() == 1
+        retry = post()
+        assert retry.status_code == 201, retry.json
+        assert retry.headers["Idempotent-Replayed"] == "true"
+        assert retry.json["name"] == title
+        assert drafts_titled() == 1
+        different = post({**metadata, "metadata": {**metadata["metadata"], "title": title + " (changed)"}})
+        assert different.status_code == 422, different.json
+        assert "Idempotency-Key" in different.json["message"]
+    finally:
+        search_server.start()
+        result = app.test_cli_runner().invoke(demos, ["setup", "--no-demo-models"])
+        assert result.exit_code == 0, result.output
+    assert post().json["id"] == retry.json["id"]
+    assert drafts_titled() == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from email.utils import parsedate_to_datetime
@@ -101,6 +102,7 @@ class DemosClient:
         ``files`` builds the multipart files anew for each attempt (streams are consumed).
         """
         attempt = 0
+        idempotent = method in IDEMPOTENT or "Idempotency-Key" in (kwargs.get("headers") or {})
         while True:
             try:
                 with ExitStack() as stack:
@@ -108,24 +110,24 @@ class DemosClient:
                         kwargs["files"] = files(stack)
                     response = self.session.request(method, self.url(path), timeout=self.timeout, **kwargs)
             except (requests.ConnectionError, requests.Timeout):
-                if not retry or method not in IDEMPOTENT or attempt >= self.max_retries:
+                if not retry or not idempotent or attempt >= self.max_retries:
                     raise
                 self._sleep(self._delay(attempt, None))
                 attempt += 1
                 continue
             if response.status_code < 400 or response.status_code in expected:
                 return response
-            if retry and attempt < self.max_retries and self._retryable(method, response):
+            if retry and attempt < self.max_retries and self._retryable(idempotent, response):
                 self._sleep(self._delay(attempt, response))
                 attempt += 1
                 continue
             raise ApiError.from_response(response)
 
     @staticmethod
-    def _retryable(method: str, response: requests.Response) -> bool:
+    def _retryable(idempotent: bool, response: requests.Response) -> bool:
         if response.status_code == 429:
             return True
-        return response.status_code in RETRIED_SERVER_ERRORS and method in IDEMPOTENT
+        return response.status_code in RETRIED_SERVER_ERRORS and idempotent
 
     def _delay(self, attempt: int, response: requests.Response | None) -> float:
         """Retry-After when the server names it, else exponential backoff."""
@@ -258,7 +260,9 @@ class DemosClient:
         """Submit a model: its registry entry (or record data) and files.
 
         By default it goes to its domain community for review; ``publish=True``
-        publishes it at once where the token's user may.
+        publishes it at once where the token's user may. One ``Idempotency-Key`` is sent
+        with every attempt, so a retry after a lost answer (a 503, a dropped connection)
+        returns the model the first attempt created instead of making a second one.
         """
         paths = [Path(path) for path in files]
 
@@ -271,6 +275,7 @@ class DemosClient:
             params={"publish": "true"} if publish else None,
             data={"metadata": json.dumps(dict(metadata))},
             files=multipart,
+            headers={"Idempotency-Key": str(uuid.uuid4())},
         )
         return response.json()
 

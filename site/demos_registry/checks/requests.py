@@ -11,9 +11,8 @@ from typing import ClassVar
 from invenio_rdm_records.checks.requests import CommunitySubmission
 from invenio_requests.errors import CannotExecuteActionError
 
+from ..custom_fields.config import MODEL_RESOURCE_TYPE
 from ..model_validation.state import FINISHED, PUBLISHABLE, current, failed_reasons
-
-MODEL_RESOURCE_TYPE = "model"
 
 
 def accept_refusal(draft):

@@ -12,6 +12,7 @@ from invenio_access.permissions import system_identity
 from invenio_rdm_records.proxies import current_rdm_records_service
 from invenio_search.engine import dsl
 
+from ..custom_fields.config import MODEL_RESOURCE_TYPE
 from ..model_validation.service import revalidate
 from ..registry_entries.entries import EntryError
 from ..registry_entries.service import entry_paths, export_entry, import_entry, load_entry
@@ -87,7 +88,7 @@ def export(record_id):
 
 def published_models(domain=None):
     """Ids of all published statistical models (optionally of one domain)."""
-    query = dsl.Q("term", **{"metadata.resource_type.id": "model"})
+    query = dsl.Q("term", **{"metadata.resource_type.id": MODEL_RESOURCE_TYPE})
     if domain:
         query &= dsl.Q("term", **{"custom_fields.demos:domain.id": domain})
     return [hit["id"] for hit in current_rdm_records_service.scan(system_identity, extra_filter=query)]

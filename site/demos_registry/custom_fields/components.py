@@ -16,26 +16,32 @@
 
 import hashlib
 import uuid
+from typing import ClassVar
 
 from invenio_drafts_resources.services.records.components import ServiceComponent
-from invenio_records_resources.services.files.components import FileServiceComponent
 from invenio_pidstore.errors import PIDDoesNotExistError
+from invenio_rdm_records.services.components import CustomFieldsComponent
+from invenio_records_resources.services.files.components import FileServiceComponent
 from invenio_records_resources.services.uow import RecordCommitOp
 from invenio_vocabularies.records.api import Vocabulary
 from marshmallow import ValidationError
 
-from ..model_validation.api import inputs_changed
-from ..model_validation.state import FINISHED, PUBLISHABLE, current, failed_reasons, user_actor
+from ..model_validation.api import inputs_changed, lock_fresh, reuse_verdict
+from ..model_validation.state import (
+    FINISHED,
+    PUBLISHABLE,
+    current,
+    failed_reasons,
+    user_actor,
+)
 from ..model_validation.tasks import request_validation
-from .config import SYSTEM_FIELDS
+from .config import MODEL_RESOURCE_TYPE, SYSTEM_FIELDS
 from .derived import apply_derived_metadata
 from .validators import file_name
 
 MODEL_ID = "demos:model_id"
-VALIDATION = "demos:validation"
 CHUNK_SIZE = 1024 * 1024
 DEMOS_ERROR_PREFIX = "custom_fields.demos:"
-MODEL_RESOURCE_TYPE = "model"
 REQUIRED_FOR_MODELS = ("demos:domain", "demos:engine", "demos:format")
 """What a harvester, a curator and the validation need to know about every model."""
 
@@ -112,6 +118,7 @@ class DemosFieldsComponent(ServiceComponent):
     def update_draft(self, identity, data=None, record=None, errors=None, **kwargs):
         """Edits: valid DEMOS values; the stored system values and model id stay."""
         refuse_invalid_demos_values(errors)
+        lock_fresh(record)
         previous = dict(record.get("custom_fields", {}))
         self._keep_system_fields(data, previous)
         self._keep_model_id(data, previous)
@@ -128,6 +135,7 @@ class DemosFieldsComponent(ServiceComponent):
         """A model is published complete and with a verdict that allows it."""
         if draft.get("metadata", {}).get("resource_type", {}).get("id") != MODEL_RESOURCE_TYPE:
             return
+        lock_fresh(draft)  # Invenio's CustomFieldsComponent then copies the fresh fields to the record
         custom_fields = draft.get("custom_fields", {})
         missing = {
             name: ["Missing data for required field."]
@@ -139,14 +147,39 @@ class DemosFieldsComponent(ServiceComponent):
         if draft.files.entries:
             refuse_unvalidated(current(draft))
 
-    def new_version(self, identity, draft=None, record=None, **kwargs):
-        """A new version is the same model: same id; its validation is redone.
 
-        Checksums stay: they follow the files (imported, replaced or deleted).
-        """
-        custom_fields = draft.setdefault("custom_fields", {})
-        custom_fields[MODEL_ID] = record.get("custom_fields", {}).get(MODEL_ID) or str(uuid.uuid4())
-        custom_fields.pop(VALIDATION, None)
+
+class DemosCustomFieldsComponent(CustomFieldsComponent):
+    """Invenio's custom fields copy, minus what belongs to the files of one version.
+
+    A new version starts without files (until they are imported or uploaded), so
+    without their checksums and without the previous version's verdict; it keeps
+    the model id, which names the model across its versions.
+    """
+
+    new_version_skip_fields: ClassVar[list] = list(SYSTEM_FIELDS)
+    new_version_generated_fields: ClassVar[dict] = {
+        MODEL_ID: lambda draft, record: record.get("custom_fields", {}).get(MODEL_ID) or str(uuid.uuid4()),
+    }
+
+
+class ImportedFilesValidationComponent(ServiceComponent):
+    """A new version's files imported from the previous version are validated like an upload.
+
+    Runs after Invenio's files component has imported them. The previous verdict is
+    reused only when files and validated fields are identical, and the trail says so.
+    """
+
+    def import_files(self, identity, draft=None, record=None, **kwargs):
+        """Take the imported files' checksums, then reuse the verdict or queue a validation."""
+        imported = set(draft.files.entries)
+        checksums = record.get("custom_fields", {}).get("demos:checksums", [])
+        draft.setdefault("custom_fields", {})["demos:checksums"] = [c for c in checksums if c["key"] in imported]
+        if not imported:
+            return
+        source = record.pid.pid_value
+        if not reuse_verdict(draft, record, f"files imported from version {source}"):
+            request_validation(draft, user_actor(identity), f"files imported from version {source}", self.uow)
 
 
 class FileNameComponent(FileServiceComponent):
@@ -174,6 +207,7 @@ class FileChecksumComponent(FileServiceComponent):
 
     def commit_file(self, identity, id_, file_key, record):
         """Hash the stored content of the file just committed, then validate again."""
+        lock_fresh(record)
         digest = hashlib.sha256()
         file_instance = record.files[file_key].file
         with file_instance.storage().open() as stream:
@@ -185,6 +219,7 @@ class FileChecksumComponent(FileServiceComponent):
 
     def delete_file(self, identity, id_, file_key, record, deleted_file):
         """Forget the checksum of a deleted file; what remains is validated again."""
+        lock_fresh(record)
         self._set(record, file_key, None)
         if record.files.entries:
             request_validation(record, user_actor(identity), f"file {file_key} deleted", self.uow)

@@ -28,6 +28,9 @@ from .validators import model_version, uuid_string
 
 DEMOS_NAMESPACE = {"demos": "https://w3id.org/demos/terms#"}
 
+MODEL_RESOURCE_TYPE = "model"
+"""The resource type (vocabulary id) of a DEMOS model record."""
+
 SYSTEM_FIELDS = ("demos:checksums", "demos:validation", "demos:doi_registration")
 """Written by the registry; whatever a user sends for them is ignored."""
 
@@ -43,6 +46,9 @@ DEMOS_CUSTOM_FIELDS = [
     CheckedVocabularyCF(name="demos:format", vocabulary_id="demosformats", dump_options=True),
     KeywordCF(name="demos:model_version", field_args={"validate": model_version}),
     KeywordCF(name="demos:model_id", field_args={"validate": uuid_string}),
+    # Where the submitter keeps the model (the seed's file_location, e.g. s3://...), when that
+    # is not the uploaded copy the registry serves.
+    KeywordCF(name="demos:source_location", field_args={"validate": validate.Length(min=1, max=2000)}),
     NestedCF(
         name="demos:reference_points",
         schema=ReferencePointSchema,

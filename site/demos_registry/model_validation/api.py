@@ -20,6 +20,7 @@ from invenio_db import db
 from invenio_rdm_records.proxies import current_rdm_records_service
 from invenio_rdm_records.records.api import RDMDraft, RDMRecord
 
+from ..custom_fields.config import SYSTEM_FIELDS
 from ..validation.api import validate_for_task
 from .plots import replace_figures
 from .state import (
@@ -51,10 +52,35 @@ VALIDATED_FIELDS = (
 
 
 def load(recid, draft):
-    """The draft or published record of an id."""
+    """The draft or published record of an id, its row locked until the transaction ends.
+
+    Every write of ``demos:validation`` is a read-modify-write of the whole record
+    JSON, done here and in the web process (uploads, edits). The row lock makes them
+    take turns instead of failing with a stale version (see ``lock_fresh``).
+    """
     if draft:
-        return RDMDraft.pid.resolve(recid, registered_only=False)
-    return RDMRecord.pid.resolve(recid)
+        record = RDMDraft.pid.resolve(recid, registered_only=False)
+    else:
+        record = RDMRecord.pid.resolve(recid)
+    db.session.refresh(record.model, with_for_update=True)
+    return type(record)(record.model.data, model=record.model)
+
+
+def lock_fresh(record):
+    """Lock a record loaded by a service call and take the newest system fields.
+
+    A validation task may have written the record since the service loaded it;
+    committing the loaded copy would fail (stale version) or put an old verdict back.
+    The lock also keeps a running task from writing until this transaction ends.
+    """
+    db.session.refresh(record.model, with_for_update=True)
+    fresh = (record.model.data or {}).get("custom_fields", {})
+    custom_fields = record.setdefault("custom_fields", {})
+    for name in SYSTEM_FIELDS:
+        if name in fresh:
+            custom_fields[name] = fresh[name]
+        else:
+            custom_fields.pop(name, None)
 
 
 def save(record, draft):
@@ -119,6 +145,30 @@ def inputs_fingerprint(record):
     inputs = {name: fields.get(name) for name in VALIDATED_FIELDS}
     inputs["files"] = sorted((c["key"], c["sha256"]) for c in fields.get("demos:checksums", []))
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def reuse_verdict(draft, previous, reason):
+    """Give a new version the verdict of the previous one if its inputs are identical; True if reused.
+
+    Identical means the same files (by SHA-256) and the same validated fields; only the
+    engine's verdict is taken (a curator's override of the previous version is not).
+    """
+    state = current(previous)
+    fingerprint = inputs_fingerprint(draft)
+    report = state.get("report")
+    if not report or state.get("inputs") != fingerprint or report.get("status") not in REPORT_STATUS:
+        return False
+    transition(
+        draft,
+        REPORT_STATUS[report["status"]],
+        system_actor(),
+        f"{reason}: identical files and options, so the results of its validation were reused",
+        report=report,
+        engines=state.get("engines", {}),
+        inputs=fingerprint,
+        reused_from=str(previous.pid.pid_value),
+    )
+    return True
 
 
 def run_validation(recid, draft=True):

@@ -6,16 +6,21 @@ verdict) only by curators and administrators, with a written reason. Both are
 recorded in the decision trail of ``demos:validation``.
 """
 
-from flask_principal import Permission
-from invenio_access.permissions import superuser_access, system_identity
-from invenio_communities.generators import CommunityRoleNeed
-from invenio_rdm_records.proxies import current_rdm_records_service
-from invenio_records_resources.services.errors import PermissionDeniedError
+from invenio_access.permissions import system_identity
 from invenio_pidstore.errors import PIDDoesNotExistError
+from invenio_rdm_records.proxies import current_rdm_records_service
 from sqlalchemy.exc import NoResultFound
 
 from .api import load, save
-from .state import FAILED, NEEDS_REVIEW, OVERRIDDEN, PENDING, current, transition, user_actor
+from .state import (
+    FAILED,
+    NEEDS_REVIEW,
+    OVERRIDDEN,
+    PENDING,
+    current,
+    transition,
+    user_actor,
+)
 from .tasks import validate_model
 
 MINIMUM_REASON_LENGTH = 10
@@ -23,32 +28,6 @@ MINIMUM_REASON_LENGTH = 10
 
 class ValidationActionError(ValueError):
     """A request on a verdict that cannot be honoured; the message says why."""
-
-
-def communities_of(record):
-    """Ids of the communities a record is in or submitted to."""
-    ids = set(record.parent.communities.ids or [])
-    review = record.parent.review
-    if review is not None and review.receiver:
-        ids.add(str(review.receiver.resolve().id))
-    return ids
-
-
-def is_curator(identity, record):
-    """Administrators, and curators/owners of one of the record's communities."""
-    if Permission(superuser_access).allows(identity):
-        return True
-    return any(
-        CommunityRoleNeed(community_id, role) in identity.provides
-        for community_id in communities_of(record)
-        for role in ("curator", "owner")
-    )
-
-
-def is_owner(identity, record):
-    """The uploader(s) of the record."""
-    owner = record.parent.access.owned_by
-    return owner is not None and str(owner.owner_id) == str(identity.id)
 
 
 def resolve(recid):
@@ -62,8 +41,7 @@ def resolve(recid):
 def revalidate(identity, recid):
     """Queue a new validation of the draft (or record); returns its pending state."""
     record, draft = resolve(recid)
-    if not (identity == system_identity or is_owner(identity, record) or is_curator(identity, record)):
-        raise PermissionDeniedError("revalidate")
+    current_rdm_records_service.require_permission(identity, "revalidate", record=record)
     actor = {"type": "system", "id": "revalidation"} if identity == system_identity else user_actor(identity)
     state = transition(record, PENDING, actor, "re-validation requested")
     save(record, draft)
@@ -74,8 +52,7 @@ def revalidate(identity, recid):
 def override(identity, recid, reason):
     """Record a curator's decision to accept a failed or needs-review model."""
     record, draft = resolve(recid)
-    if not is_curator(identity, record):
-        raise PermissionDeniedError("override")
+    current_rdm_records_service.require_permission(identity, "override_validation", record=record)
     reason = (reason or "").strip()
     if len(reason) < MINIMUM_REASON_LENGTH:
         raise ValidationActionError(

@@ -8,7 +8,7 @@ Statuses: pending → running → passed | failed | needs_review; a curator may
 record ``overridden`` on a failed or needs_review model, with a written reason.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 VALIDATION = "demos:validation"
 PENDING, RUNNING = "pending", "running"
@@ -21,7 +21,7 @@ REPORT_STATUS = {"passed": PASSED, "failed": FAILED, "needs_review": NEEDS_REVIE
 
 def now():
     """ISO timestamp (UTC) for the trail."""
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def system_actor(task="validation"):

@@ -36,10 +36,11 @@ def check_broker():
 def check_worker():
     """At least one Celery worker answers a ping."""
     timeout = current_app.config["DEMOS_MODELS_API_HEALTH_TIMEOUT"]
-    replies = current_celery.control.inspect(timeout=timeout).ping() or {}
+    # ``limit=1``: done at the first reply (``inspect().ping()`` waits out the whole timeout).
+    replies = current_celery.control.ping(timeout=timeout, limit=1) or []
     if not replies:
         raise ConnectionError(f"no Celery worker answered within {timeout} s")
-    return f"{len(replies)} worker(s) answered"
+    return "a worker answered the ping"
 
 
 def check_storage():

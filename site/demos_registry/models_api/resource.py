@@ -33,11 +33,12 @@ from .. import __version__
 from ..errors import SERVICE_UNAVAILABLE_ERROR_HANDLERS
 from ..registry_entries.entries import registry_entry
 from ..request_limits import HostileJSON, strict_json
+from ..submissions.service import IdempotencyKeyReused, ValidationStillRunning
 from . import schemas
 from .health import health
 from .openapi import API_VERSION, openapi_document
 from .ratelimit import RateLimited, rate_limited
-from .service import MissingFiles, ModelsService, NothingToVisualize, ValidationStillRunning
+from .service import MissingFiles, ModelsService, NothingToVisualize
 
 JSON = "application/json"
 SWAGGER_UI_PAGE = """<!doctype html>
@@ -153,6 +154,9 @@ ERROR_HANDLERS = {
     ),
     ValidationStillRunning: create_error_handler(
         lambda error: HTTPJSONException(code=409, description=str(error))
+    ),
+    IdempotencyKeyReused: create_error_handler(
+        lambda error: HTTPJSONException(code=422, description=str(error))
     ),
     NothingToVisualize: create_error_handler(
         lambda error: HTTPJSONException(code=404, description=f"Nothing to visualize: {error}.")
@@ -287,6 +291,7 @@ class ModelsResource(OperationsResource):
             ("DELETE", routes["item"], self.delete),
             ("GET", routes["file"], self.download),
             ("GET", routes["metadata"], self.metadata),
+            ("GET", routes["validate"], self.validation_how_to),
             ("POST", routes["validate"], self.validate),
             ("GET", routes["validation"], self.validation),
             ("GET", routes["visualize"], self.visualize),
@@ -366,7 +371,10 @@ class ModelsResource(OperationsResource):
         auth=True,
         description="Creates a draft with the files and submits it to the community of its domain "
         "(demos-<domain>) for review; with publish=true it is published at once where the caller "
-        "may publish, and its inclusion in the community is requested.",
+        "may publish, and its inclusion in the community is requested. Any number of 'file' parts. "
+        "An 'Idempotency-Key' header (e.g. a UUID) makes retries safe: the same key and request within "
+        "24 hours answer the model the first request created (header Idempotent-Replayed: true); the "
+        "same key with a different request is a 422.",
     )
     @require_authentication
     def create(self):
@@ -377,10 +385,26 @@ class ModelsResource(OperationsResource):
         files = request.files.getlist("file") + request.files.getlist("files")
         if len(files) > limit:
             raise MissingFiles({"file": [f"At most {limit} files per model."]})
-        record, request_id = self.service.create(
-            g.identity, self._metadata_part(), files, publish=resource_requestctx.args["publish"]
+        record, request_id, notes = self.service.create(
+            g.identity,
+            self._metadata_part(),
+            [(upload.filename, upload.stream) for upload in files],
+            publish=resource_requestctx.args["publish"],
+            idempotency_key=self._idempotency_key(),
         )
-        return json_response(model_item(record, request_id), 201, schemas.ModelSchema)
+        headers = {"Idempotent-Replayed": "true"} if notes.get("replayed") else None
+        body = {**model_item(record, request_id), "submission": notes}
+        return json_response(body, 201, schemas.ModelSchema, headers=headers)
+
+    @staticmethod
+    def _idempotency_key():
+        """The request's Idempotency-Key header (None without one); 400 when it is not a short printable text."""
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return None
+        if not key.strip() or len(key) > 255 or not key.isprintable():
+            raise MissingFiles({"Idempotency-Key": ["Send 1 to 255 printable characters, e.g. a UUID."]})
+        return key
 
     @staticmethod
     def _metadata_part():
@@ -391,7 +415,7 @@ class ModelsResource(OperationsResource):
             raise MissingFiles({"metadata": ["Missing data for required field."]})
         return strict_json(text, field="metadata")
 
-    @operation("Get a model", {200: schemas.ModelSchema})
+    @operation("Get a model", {200: schemas.ModelSchema}, args=schemas.VersionArgsSchema)
     def read(self):
         """A published model, or the caller's own draft."""
         return json_response(model_item(self._record()), schema=schemas.ModelSchema)
@@ -452,7 +476,7 @@ class ModelsResource(OperationsResource):
             response.headers["X-Checksum-SHA256"] = sha256
         return response.make_conditional(request.environ, accept_ranges=True, complete_length=metadata.get("size"))
 
-    @operation("The model's registry entry (seed JSON)", {200: schemas.RegistryEntrySchema})
+    @operation("The model's registry entry (seed JSON)", {200: schemas.RegistryEntrySchema}, args=schemas.VersionArgsSchema)
     def metadata(self):
         """Registry-entry JSON only."""
         entry = registry_entry(self._record(), current_app.config["SITE_UI_URL"])
@@ -468,35 +492,57 @@ class ModelsResource(OperationsResource):
     def validate(self):
         """Ask for a new validation."""
         pid = self._pid()
-        queued = self.service.queue_validation(g.identity, pid)
+        state = self.service.queue_validation(g.identity, pid)
         body = {
             "id": pid,
-            "status": "queued" if queued else "accepted",
-            "queued": queued,
+            "status": "queued",
+            "validation": {"status": state.get("status"), "updated": state.get("updated")},
             "links": {"validation": api_url(f"/models/{pid}/validation")},
         }
         return json_response(body, 202, schemas.ValidationQueuedSchema, headers={"Location": body["links"]["validation"]})
 
-    @operation("Validation state of a model", {200: schemas.ValidationStateSchema})
+    @operation("Validation state of a model", {200: schemas.ValidationStateSchema}, args=schemas.VersionArgsSchema)
     def validation(self):
         """The stored demos:validation."""
-        record = self._record()
-        validation = record.get("custom_fields", {}).get("demos:validation")
-        body = {
-            "id": record["id"],
-            "status": (validation or {}).get("status"),
-            "validation": validation,
-            "links": {"model": api_url(f"/models/{record['id']}")},
+        return json_response(self._validation_state(), schema=schemas.ValidationStateSchema)
+
+    @operation(
+        "Validation state, and how to run a validation",
+        {200: schemas.ValidationStateSchema},
+        args=schemas.VersionArgsSchema,
+        description="The seed asks for validation with GET. A GET changes nothing: it answers the current "
+        "validation state and how to queue a new run (POST to the same URL with a token: owners, curators "
+        "and administrators).",
+    )
+    def validation_how_to(self):
+        """The state, and the POST that queues a run."""
+        body = self._validation_state()
+        body["run"] = {
+            "method": "POST",
+            "href": api_url(f"/models/{body['id']}/validate"),
+            "description": "Queues a new validation (owners, curators, administrators; send 'Authorization: "
+            "Bearer <token>'); poll the validation link for the verdict.",
         }
         return json_response(body, schema=schemas.ValidationStateSchema)
 
-    @operation("Plots and parameter table from the last validation", {200: schemas.VisualizationSchema})
+    def _validation_state(self):
+        record = self._record()
+        validation = record.get("custom_fields", {}).get("demos:validation")
+        return {
+            "id": record["id"],
+            "status": (validation or {}).get("status"),
+            "validation": validation,
+            "links": {"model": api_url(f"/models/{record['id']}"), "validation": api_url(f"/models/{record['id']}/validation")},
+        }
+
+    @operation("Plots and parameter table from the last validation", {200: schemas.VisualizationSchema}, args=schemas.VersionArgsSchema)
     def visualize(self):
         """What the validation report shows of the model."""
         return json_response(self.service.visualization(self._record()), schema=schemas.VisualizationSchema)
 
     def _pid(self):
-        return request.view_args["pid_value"]
+        """The record id of the addressed model: a record id, or a model id (``?version=`` picks one)."""
+        return self.service.record_id(g.identity, request.view_args["pid_value"], request.args.get("version"))
 
     def _record(self):
         return self.service.read(g.identity, self._pid())

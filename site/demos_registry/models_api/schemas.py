@@ -69,13 +69,22 @@ class CreateArgsSchema(MultiDictSchema):
     publish = fields.Boolean(load_default=False)
 
 
-class FileArgsSchema(MultiDictSchema):
+class VersionArgsSchema(MultiDictSchema):
+    """Which version, when the model is addressed by its model id (default: the latest)."""
+
+    version = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Model version (e.g. 1.0.0) of a model addressed by its model id."},
+    )
+
+
+class FileArgsSchema(VersionArgsSchema):
     """Which file of the model to send (default: the selected model file, else the first)."""
 
     key = fields.String(validate=validate.Length(min=1, max=255))
 
 
-class DeleteArgsSchema(MultiDictSchema):
+class DeleteArgsSchema(VersionArgsSchema):
     """Why the model is removed (shown on its tombstone)."""
 
     reason = fields.String(validate=validate.Length(min=1, max=100))
@@ -112,7 +121,10 @@ class RegistryEntrySchema(Schema):
     collaboration = fields.String(allow_none=True)
     engine = fields.String(allow_none=True)
     format = fields.String(allow_none=True)
-    file_location = fields.String(allow_none=True)
+    file_location = fields.String(allow_none=True, metadata={"description": "Where the registry serves the model file."})
+    source_location = fields.String(
+        allow_none=True, metadata={"description": "Where the submitter keeps the model, when declared elsewhere."}
+    )
     checksum = fields.String(allow_none=True)
     files = fields.List(fields.Nested(FileChecksumSchema))
     reference_points = fields.List(fields.Dict())
@@ -143,6 +155,27 @@ class ValidationSummarySchema(Schema):
     updated = fields.String(allow_none=True)
 
 
+class SubmissionNotesSchema(Schema):
+    """What the registry made of a submitted entry (only in the answer to POST)."""
+
+    inferred = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "Fields read from the uploaded files because the entry left them out."},
+    )
+    verified_checksums = fields.List(
+        fields.String(), metadata={"description": "Files whose declared SHA-256 matched the upload."}
+    )
+    notes = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "Per field: a value the registry replaced, kept elsewhere or ignored, and why."},
+    )
+    replayed = fields.Boolean(
+        metadata={"description": "True when an Idempotency-Key repeated an earlier request: its model, nothing new."}
+    )
+
+
 class ModelSchema(RegistryEntrySchema):
     """A model: its registry entry, record id, publication status and links."""
 
@@ -151,6 +184,7 @@ class ModelSchema(RegistryEntrySchema):
     validation = fields.Nested(ValidationSummarySchema)
     community_request = fields.String(allow_none=True)
     links = fields.Nested(ModelLinksSchema)
+    submission = fields.Nested(SubmissionNotesSchema)
 
 
 class PageLinksSchema(Schema):
@@ -220,6 +254,7 @@ class ValidationStateSchema(Schema):
     id = fields.String()
     status = fields.String(allow_none=True)
     validation = fields.Dict(allow_none=True)
+    run = fields.Dict(metadata={"description": "How to queue a new validation (GET .../validate only)."})
     links = fields.Dict()
 
 
@@ -227,8 +262,8 @@ class ValidationQueuedSchema(Schema):
     """A re-validation was requested."""
 
     id = fields.String()
-    status = fields.String()
-    queued = fields.Boolean()
+    status = fields.String(metadata={"description": "Always 'queued': the run is a Celery task."})
+    validation = fields.Nested(ValidationSummarySchema, metadata={"description": "The state it left: pending."})
     links = fields.Dict()
 
 

@@ -6,43 +6,57 @@ exactly what the web UI and ``/api/records`` see.
 """
 
 import json
+import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from flask import current_app
-from invenio_access.permissions import system_identity
-from invenio_communities.proxies import current_communities
 from invenio_db import db
 from invenio_pidstore.errors import PIDDoesNotExistError, PIDUnregistered
-from invenio_rdm_records.proxies import current_rdm_records, current_rdm_records_service
-from invenio_records_resources.services.errors import PermissionDeniedError, RecordPermissionDeniedError
+from invenio_rdm_records.proxies import current_rdm_records_service
+from invenio_records_resources.services.errors import (
+    PermissionDeniedError,
+    RecordPermissionDeniedError,
+)
 from invenio_records_resources.services.records.params import FacetsParam
 from invenio_search.engine import dsl
 from invenio_vocabularies.records.api import Vocabulary
 from marshmallow import ValidationError
 from sqlalchemy.orm.exc import NoResultFound
 
-from ..custom_fields.validators import file_name
-from ..model_validation.api import wait_for_verdict
+from ..custom_fields.config import MODEL_RESOURCE_TYPE
+from ..model_validation.api import validation_limits
 from ..model_validation.plots import media_files_url, with_content_urls
 from ..model_validation.service import revalidate
-from ..model_validation.state import PENDING, RUNNING
-from ..registry_entries.entries import EntryError, record_data, registry_entry
-from ..registry_entries.service import COMMUNITY_SLUG
+from ..registry_entries.entries import (
+    EntryError,
+    record_data,
+    registry_entry,
+    vocabulary_id,
+)
+from ..submissions.entry import record_data_of_entry, valid_uuid
+from ..submissions.service import Idempotency, submit
+from ..submissions.uploads import remove, spool
+from ..validation.limits import ResourceLimits
 
-MODEL_RESOURCE_TYPE = "model"
 GOLDEN_STATUSES = ("passed", "overridden")
 FILTER_FACETS = {
     "domain": "domain",
-    "tag": "tag",
     "engine": "engine",
     "status": "validation",
     "collaboration": "collaboration",
     "format": "format",
 }
-"""Filter parameter of the API → facet of the registry's search configuration."""
+"""Filter parameter of the API → facet of the registry's search configuration (tags: see ``tag_filter``)."""
+
+FILTER_VOCABULARIES = {
+    "domain": "demosdomains",
+    "engine": "demosengines",
+    "collaboration": "demoscollaborations",
+    "format": "demosformats",
+}
+"""Filters whose values may be given as shown (a title such as "ATLAS"), an id or an alias."""
 
 ENTRY_FIELD_PATHS = {
     "name": [("metadata", "title")],
@@ -83,18 +97,6 @@ class MissingFiles(ValidationError):
     """A model upload without a model file."""
 
 
-class ValidationStillRunning(Exception):
-    """Publishing was asked for, but the validation outlasted the wait; the draft is kept."""
-
-    def __init__(self, draft_id):
-        """Say what to do next."""
-        super().__init__(
-            f"The validation of draft {draft_id} is still running, so it was not published; the draft "
-            f"is kept. Publish it with POST /api/records/{draft_id}/draft/actions/publish once "
-            f"GET /api/records/{draft_id}/validation says passed."
-        )
-
-
 def field_error(field, message):
     """A marshmallow error naming one field, rendered as 400 with that field."""
     return ValidationError({field: [message]})
@@ -109,21 +111,22 @@ def is_record_shape(payload):
 
 
 def entry_to_record_data(entry):
-    """Record data of a new model given as a registry entry (model id and date completed)."""
-    entry = {"model_id": str(uuid.uuid4()), "submission_date": date.today().isoformat(), **entry}
+    """Record data of a model's changed registry entry (a PUT), every problem in one 400."""
     try:
         return record_data(entry)
     except EntryError as error:
-        field, _, message = str(error).partition(": ")
-        raise field_error(field, message or str(error)) from error
+        raise ValidationError(error.messages) from error
 
 
-def new_record_data(payload):
-    """Record data of a new model from either accepted shape."""
+def new_record_data(payload, uploads):
+    """Record data of a new model from either accepted shape, and notes on what the registry did."""
     if not isinstance(payload, dict):
         raise field_error("metadata", "Must be a JSON object.")
     if not is_record_shape(payload):
-        return entry_to_record_data(payload)
+        try:
+            return record_data_of_entry(payload, uploads, ResourceLimits.from_dict(validation_limits()))
+        except EntryError as error:
+            raise ValidationError(error.messages) from error
     data = json.loads(json.dumps(payload))
     data.setdefault("access", {"record": "public", "files": "public"})
     data["files"] = {"enabled": True}
@@ -131,7 +134,7 @@ def new_record_data(payload):
     metadata.setdefault("resource_type", {"id": MODEL_RESOURCE_TYPE})
     metadata.setdefault("publication_date", date.today().isoformat())
     metadata.setdefault("publisher", "DEMOS Model Registry")
-    return data
+    return data, {}
 
 
 def merged_record_data(current, payload):
@@ -159,6 +162,37 @@ def merged_record_data(current, payload):
             if name in replacement[section]:
                 data.setdefault(section, {})[name] = replacement[section][name]
     return data
+
+
+def filter_values(name, values):
+    """The stored ids of filter values given as ids, titles or aliases (unknown values stay: they match nothing)."""
+    vocabulary = FILTER_VOCABULARIES.get(name)
+    if vocabulary is None:
+        return [value.lower() for value in values]
+    ids = []
+    for value in values:
+        try:
+            ids.append(vocabulary_id(vocabulary, value, name))
+        except EntryError:
+            ids.append(value)
+    return ids
+
+
+def tag_filter(tags):
+    """Models with any of the tags, compared without regard to case."""
+    return dsl.Q(
+        "bool",
+        should=[
+            dsl.Q("wildcard", **{"custom_fields.demos:tags": {"value": escape_wildcard(tag), "case_insensitive": True}})
+            for tag in tags
+        ],
+        minimum_should_match=1,
+    )
+
+
+def escape_wildcard(value):
+    """A literal value for a wildcard query."""
+    return value.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
 
 
 class VocabularyTitles:
@@ -192,15 +226,6 @@ def files_entries(entries):
     """File keys of a record, from its stored (dict) or indexed (list) ``files.entries``."""
     keys = entries.keys() if isinstance(entries, dict) else (entry["key"] for entry in entries)
     return {key: {"key": key} for key in keys}
-
-
-def upload_name(filename):
-    """The file key of an uploaded file: its name as sent, which must be a plain file name."""
-    try:
-        file_name(filename)
-    except ValidationError as error:
-        raise field_error("file", f"{error.messages[0]} Got {(filename or '')[:80]!r}.") from error
-    return filename
 
 
 @lru_cache(maxsize=16)
@@ -245,22 +270,60 @@ class ModelsService:
     # Reading
     # -------
     def search(self, identity, page, size, q=None, sort=None, filters=None):
-        """One page of the published models the identity may see; returns (hits, total)."""
+        """One page of the published models the identity may see; returns (hits, total).
+
+        Filter values match the way the API shows them, whatever their case: ``ATLAS``
+        (a title), ``atlas`` (an id) or ``particle_physics`` (an alias) alike.
+        """
         params = {"page": page, "size": size}
         if q:
             params["q"] = q
         if sort:
             params["sort"] = sort
-        facets = {FILTER_FACETS[name]: values for name, values in (filters or {}).items() if values}
+        filters = {name: values for name, values in (filters or {}).items() if values}
+        extra_filter = self._models_only()
+        if filters.get("tag"):
+            extra_filter &= tag_filter(filters.pop("tag"))
+        facets = {FILTER_FACETS[name]: filter_values(name, values) for name, values in filters.items()}
         if facets:
             params["facets"] = facets
         result = self.records.search(
             identity,
             params=params,
-            extra_filter=self._models_only(),
+            extra_filter=extra_filter,
             search_opts=hits_only(self.records.config.search),
         )
         return [self._hit_view(identity, hit) for hit in indexed_documents(result)], result.total
+
+    def record_id(self, identity, id_, version=None):
+        """The record id of a model addressed by record id or by its model id (a UUID).
+
+        A model id names the model across its versions: the latest published one, or
+        the one whose model version is ``version``; else the identity's newest draft.
+        """
+        if not valid_uuid(id_):
+            return id_
+        model = dsl.Q("term", **{"custom_fields.demos:model_id": id_.lower()})
+        if version:
+            model &= dsl.Q(
+                "bool",
+                should=[
+                    dsl.Q("term", **{"custom_fields.demos:model_version": version}),
+                    dsl.Q("term", **{"metadata.version": version}),
+                ],
+                minimum_should_match=1,
+            )
+        params = {"size": 1, "sort": "newest", "allversions": bool(version)}
+        result = self.records.search(
+            identity, params=params, extra_filter=model, search_opts=hits_only(self.records.config.search)
+        )
+        for hit in indexed_documents(result):
+            return hit["id"]
+        if identity.id is not None:
+            drafts = self.records.search_drafts(identity, params={"size": 1, "sort": "newest"}, extra_filter=model)
+            for hit in drafts.hits:
+                return hit["id"]
+        raise ModelNotFound(id_)
 
     def read(self, identity, id_):
         """A published model, or the identity's own unpublished draft of one (as a dict)."""
@@ -351,37 +414,33 @@ class ModelsService:
 
     # Writing
     # -------
-    def create(self, identity, payload, files, publish=False):
+    def create(self, identity, payload, files, publish=False, idempotency_key=None):
         """Create a model with its files, then submit it for review (or publish it).
 
-        All or nothing: a failure deletes the draft it made.
+        ``files`` are ``(name, stream)`` pairs. All or nothing (see submissions.service).
+        With an ``idempotency_key`` already used for the same request, nothing is created:
+        the model that request made is returned (``notes["replayed"]``).
+        Returns (record, request id, notes on what the registry inferred, verified or ignored).
         """
         if not files:
             raise MissingFiles({"file": ["Upload at least one model file."]})
-        data = new_record_data(payload)
-        draft = self.records.create(identity, data)
+        folder = tempfile.mkdtemp(prefix="demos-submission-")
         try:
-            self._upload(identity, draft.id, files)
-        except Exception:
-            db.session.rollback()
-            self.records.delete_draft(system_identity, draft.id)
-            raise
-        if publish:
-            wait = current_app.config["DEMOS_MODELS_API_PUBLISH_WAIT"]
-            if wait_for_verdict(draft.id, wait) in (PENDING, RUNNING):
-                raise ValidationStillRunning(draft.id)
-        try:
-            if publish:
-                record = self.records.publish(identity, draft.id).to_dict()
-                request_id = self._include_in_domain_community(identity, record)
-            else:
-                request_id = self._submit_to_domain_community(identity, draft.to_dict())
-                record = self.records.read_draft(identity, draft.id).to_dict()
-        except Exception:
-            db.session.rollback()
-            self.records.delete_draft(system_identity, draft.id)
-            raise
-        return record, request_id
+            uploads = spool(files, folder)
+            idempotency = None
+            if idempotency_key:
+                idempotency = Idempotency(identity.id, idempotency_key, payload, uploads, publish)
+                earlier = idempotency.earlier_record_id()
+                if earlier:
+                    try:
+                        return self.read(identity, earlier), None, {"replayed": True}
+                    except ModelNotFound:
+                        pass  # its draft was deleted since (e.g. a refused publication): submit anew
+            data, notes = new_record_data(payload, uploads)
+            record, request_id = submit(identity, data, uploads, publish=publish, idempotency=idempotency)
+        finally:
+            remove(folder)
+        return record, request_id, notes
 
     def update(self, identity, id_, payload):
         """Change a model's metadata; a published model is edited and republished."""
@@ -412,18 +471,12 @@ class ModelsService:
         self.records.delete_record(identity, id_, data)
 
     def queue_validation(self, identity, id_):
-        """Queue a new validation of the model (a Celery task); returns True.
+        """Queue a new validation of the model (a Celery task); returns its pending state.
 
-        Whoever manages the record may: its owners, its community's curators, administrators.
+        Who may is the record policy's ``revalidate`` (see permissions.py).
         """
-        record = self.read(identity, id_)
-        if record.get("is_published"):
-            api_record = self.records.record_cls.pid.resolve(id_)
-        else:
-            api_record = self.records.draft_cls.pid.resolve(id_, registered_only=False)
-        self.records.require_permission(identity, "manage", record=api_record)
-        revalidate(identity, id_)
-        return True
+        self.read(identity, id_)
+        return revalidate(identity, id_)
 
     # Views of published records
     # --------------------------
@@ -501,44 +554,3 @@ class ModelsService:
     # -------
     def _models_only(self):
         return dsl.Q("term", **{"metadata.resource_type.id": MODEL_RESOURCE_TYPE})
-
-    def _upload(self, identity, draft_id, files):
-        files_service = self.records.draft_files
-        keys = [upload_name(upload.filename) for upload in files]
-        duplicates = sorted({key for key in keys if keys.count(key) > 1})
-        if duplicates:
-            raise field_error("file", f"Duplicate file names: {', '.join(duplicates)}.")
-        files_service.init_files(identity, draft_id, [{"key": key} for key in keys])
-        for key, upload in zip(keys, files):
-            files_service.set_file_content(identity, draft_id, key, upload.stream)
-            files_service.commit_file(identity, draft_id, key)
-
-    def _domain_community(self, record):
-        domain = record.get("custom_fields", {}).get("demos:domain", {}).get("id")
-        if not domain:
-            raise field_error("domain", "Missing data for required field.")
-        return current_communities.service.read(system_identity, COMMUNITY_SLUG.format(domain=domain))
-
-    def _submit_to_domain_community(self, identity, draft):
-        community = self._domain_community(draft)
-        review = self.records.review
-        review.update(
-            identity,
-            draft["id"],
-            {"receiver": {"community": str(community.id)}, "type": "community-submission"},
-        )
-        request = review.submit(
-            identity,
-            draft["id"],
-            {"payload": {"content": "Submitted through the DEMOS models API.", "format": "html"}},
-            require_review=True,
-        )
-        return request.id
-
-    def _include_in_domain_community(self, identity, record):
-        community = self._domain_community(record)
-        result = current_rdm_records.record_communities_service.add(
-            identity, record["id"], {"communities": [{"id": str(community.id)}]}
-        )
-        processed = result[0] if isinstance(result, tuple) else result
-        return next((item.get("request_id") for item in processed or [] if item.get("request_id")), None)

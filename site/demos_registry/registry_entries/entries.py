@@ -10,22 +10,13 @@ list of files with their SHA-256.
 ``validation_status`` is never imported: validation is the registry's to decide.
 """
 
+import time
+
 from invenio_access.permissions import system_identity
 from invenio_vocabularies.proxies import current_service as vocabulary_service
 
+from ..custom_fields.config import MODEL_RESOURCE_TYPE
 from ..custom_fields.validators import IDENTIFIER_CHECKS
-
-DOMAIN_ALIASES = {
-    "particle_physics": "particle",
-    "hadron_physics": "hadron",
-    "nuclear_physics": "nuclear",
-    "neutrino_physics": "neutrino",
-    "astroparticle_physics": "astroparticle",
-    "laser_plasma_physics": "laser-plasma",
-    "laser_plasma": "laser-plasma",
-    "plasma_physics": "laser-plasma",
-}
-"""The seed writes domains as ``particle_physics``; the vocabulary ids are shorter."""
 
 STATUS_OF_VALIDATION = {
     "passed": "approved",
@@ -36,27 +27,102 @@ STATUS_OF_VALIDATION = {
 
 
 class EntryError(ValueError):
-    """A registry entry that cannot become a record; the message says why and where."""
+    """A registry entry that cannot become a record: every problem, by field.
+
+    ``messages`` maps each field to what is wrong with it and what is expected, so
+    that one answer lists all problems (a submitter fixes them in one round trip).
+    """
+
+    def __init__(self, messages):
+        """From ``{field: [message, ...]}`` or a single ``"field: message"``."""
+        if isinstance(messages, str):
+            field, _, message = messages.partition(": ")
+            messages = {field: [message or field]}
+        self.messages = {field: list(value) if isinstance(value, list) else [value] for field, value in messages.items()}
+        super().__init__("; ".join(f"{field}: {' '.join(map(str, value))}" for field, value in self.messages.items()))
+
+
+class EntryErrors:
+    """Collects the problems of an entry, to raise them together."""
+
+    def __init__(self):
+        """No problems yet."""
+        self.messages = {}
+
+    def add(self, field, message):
+        """Note a problem of a field."""
+        self.messages.setdefault(field, []).append(message)
+
+    def collect(self, field, function, *args):
+        """``function(*args)``, or None with its EntryError noted under ``field``."""
+        try:
+            return function(*args)
+        except EntryError as error:
+            for name, messages in error.messages.items():
+                for message in messages:
+                    self.add(name or field, message)
+            return None
+
+    def raise_any(self):
+        """Raise all collected problems, if there are any."""
+        if self.messages:
+            raise EntryError(self.messages)
+
+
+VOCABULARY_CACHE_SECONDS = 60
+_vocabulary_cache = {}
+
+
+def vocabulary_entries(vocabulary, fresh=False):
+    """Id, titles and aliases of every entry of a (small) vocabulary, kept a minute per process.
+
+    Filters of every API search resolve their values here; the DEMOS vocabularies
+    change only when an administrator loads new entries.
+    """
+    cached = _vocabulary_cache.get(vocabulary)
+    if cached and cached[0] > time.monotonic() and not fresh:
+        return cached[1]
+    entries = list(
+        vocabulary_service.read_all(
+            system_identity, fields=["id", "title", "props"], type=vocabulary, cache=False, max_records=1000
+        )
+    )
+    _vocabulary_cache[vocabulary] = (time.monotonic() + VOCABULARY_CACHE_SECONDS, entries)
+    return entries
 
 
 def vocabulary_id(vocabulary, value, field):
-    """Resolve an id, or a title in any language, to the vocabulary's id."""
-    if not value:
-        raise EntryError(f"{field}: missing")
-    candidates = {value, str(value).lower(), DOMAIN_ALIASES.get(str(value).lower(), value)}
-    entries = vocabulary_service.read_all(system_identity, fields=["id", "title"], type=vocabulary, max_records=1000)
-    for entry in entries:
-        titles = {title.lower() for title in entry.get("title", {}).values()}
-        if entry["id"] in candidates or titles & {str(c).lower() for c in candidates}:
-            return entry["id"]
+    """Resolve an id, a title in any language or an alias to the vocabulary's id (case-insensitive).
+
+    Aliases are vocabulary data (``props.aliases``, space-separated), e.g. the seed's
+    ``particle_physics`` for the domain ``particle``.
+    """
+    if not value or not isinstance(value, str):
+        raise EntryError(f"{field}: missing" if not value else f"{field}: expected a text value, got {value!r}")
+    wanted = value.strip().lower()
+    for fresh in (False, True):  # an entry added within the cache's minute is found too
+        known = []
+        for entry in vocabulary_entries(vocabulary, fresh):
+            names = {entry["id"].lower(), *(title.lower() for title in entry.get("title", {}).values())}
+            names.update((entry.get("props") or {}).get("aliases", "").lower().split())
+            if wanted in names:
+                return entry["id"]
+            known.append(entry["id"])
     raise EntryError(
-        f"{field}: {value!r} is not in the {vocabulary} vocabulary "
-        f"(add it to app_data/vocabularies/ or use an existing id)"
+        f"{field}: {value!r} is not in the {vocabulary} vocabulary; expected one of {', '.join(sorted(known))} "
+        f"(ids, titles and aliases are accepted)"
     )
 
 
 def person_or_org(creator):
     """A creator of the entry as Invenio's person_or_org."""
+    if isinstance(creator, str) and creator.strip():
+        return {"person_or_org": {"type": "organizational", "name": creator.strip()}}
+    if not isinstance(creator, dict) or not (creator.get("name") or creator.get("family_name")):
+        raise EntryError(
+            f"creators: {creator!r} is not a creator; expected {{\"name\": ...}} (an organisation) or "
+            f"{{\"family_name\": ..., \"given_name\": ...}} (a person)"
+        )
     if creator.get("type") == "organizational" or "family_name" not in creator:
         return {"person_or_org": {"type": "organizational", "name": creator["name"]}}
     return {
@@ -73,56 +139,78 @@ def external_references(entry):
     references = []
     if entry.get("doi"):
         references.append({"scheme": "doi", "identifier": entry["doi"], "description": "Publication"})
-    for reference in entry.get("external_references", []):
-        if reference["scheme"] not in IDENTIFIER_CHECKS:
-            raise EntryError(f"external_references: unknown scheme {reference['scheme']!r}")
+    given = entry.get("external_references") or []
+    if not isinstance(given, list):
+        raise EntryError("external_references: expected a list of {scheme, identifier}")
+    for reference in given:
+        if not isinstance(reference, dict) or reference.get("scheme") not in IDENTIFIER_CHECKS:
+            raise EntryError(
+                f"external_references: unknown scheme {reference.get('scheme') if isinstance(reference, dict) else reference!r}; "
+                f"expected one of {', '.join(sorted(IDENTIFIER_CHECKS))}"
+            )
         if reference not in references:
             references.append(reference)
     return references
 
 
 def record_data(entry):
-    """Invenio record data (metadata, access, custom fields) of a registry entry."""
+    """Invenio record data (metadata, access, custom fields) of a registry entry.
+
+    Raises one EntryError naming every field that is missing or unknown.
+    """
+    errors = EntryErrors()
     for required in ("model_id", "name", "domain", "engine", "format"):
         if not entry.get(required):
-            raise EntryError(f"{required}: missing")
-    metadata = entry.get("metadata", {})
+            errors.add(required, "missing")
+    metadata = entry.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        errors.add("metadata", "expected an object with tags, search_keywords and citations")
+        metadata = {}
     creators = entry.get("creators") or [{"name": "DEMOS Model Registry", "type": "organizational"}]
+
+    def vocabulary_field(vocabulary, name):
+        value = entry.get(name)
+        return value and errors.collect(name, lambda: {"id": vocabulary_id(vocabulary, value, name)})
+
     custom_fields = {
-        "demos:model_id": entry["model_id"],
-        "demos:domain": {"id": vocabulary_id("demosdomains", entry["domain"], "domain")},
-        "demos:engine": {"id": vocabulary_id("demosengines", entry["engine"], "engine")},
-        "demos:format": {"id": vocabulary_id("demosformats", entry["format"], "format")},
+        "demos:model_id": entry.get("model_id"),
+        "demos:domain": vocabulary_field("demosdomains", "domain"),
+        "demos:engine": vocabulary_field("demosengines", "engine"),
+        "demos:format": vocabulary_field("demosformats", "format"),
         "demos:model_version": str(entry.get("version", "1.0.0")),
         "demos:reference_points": entry.get("reference_points", []),
-        "demos:external_references": external_references(entry),
+        "demos:external_references": errors.collect("external_references", external_references, entry),
         "demos:tags": metadata.get("tags", []),
         "demos:search_keywords": metadata.get("search_keywords", []),
         "demos:citations": metadata.get("citations", []),
     }
     if entry.get("collaboration"):
-        custom_fields["demos:collaboration"] = {
-            "id": vocabulary_id("demoscollaborations", entry["collaboration"], "collaboration")
-        }
+        custom_fields["demos:collaboration"] = vocabulary_field("demoscollaborations", "collaboration")
+    if not isinstance(creators, list):
+        errors.add("creators", "expected a list of creators")
+        creators = []
     if entry.get("model_selection"):
         custom_fields["demos:model_selection"] = entry["model_selection"]
     if entry.get("expected_outputs"):
         custom_fields["demos:expected_outputs"] = entry["expected_outputs"]
-    return {
+    data = {
         "access": {"record": "public", "files": "public"},
         "files": {"enabled": True},
         "metadata": {
-            "resource_type": {"id": "model"},
-            "title": entry["name"],
-            "description": entry.get("description", ""),
+            "resource_type": {"id": MODEL_RESOURCE_TYPE},
+            "title": entry.get("name"),
             "publication_date": entry.get("submission_date") or entry.get("last_updated"),
             "publisher": "DEMOS Model Registry",
             "version": str(entry.get("version", "1.0.0")),
-            "creators": [person_or_org(c) for c in creators],
+            "creators": [errors.collect("creators", person_or_org, c) for c in creators],
             "rights": [{"id": entry.get("license", "cc-by-4.0")}],
         },
         "custom_fields": custom_fields,
     }
+    if entry.get("description"):
+        data["metadata"]["description"] = entry["description"]
+    errors.raise_any()
+    return data
 
 
 def registry_entry(record, base_url):
@@ -131,7 +219,8 @@ def registry_entry(record, base_url):
     metadata = record.get("metadata", {})
     files = record.get("files", {}).get("entries", {})
     checksums = {c["key"]: c["sha256"] for c in fields.get("demos:checksums", [])}
-    first_file = next(iter(sorted(files)), None)
+    selected = (fields.get("demos:model_selection") or {}).get("file")
+    first_file = selected if selected in files else next(iter(sorted(files)), None)
     publication = next(
         (r["identifier"] for r in fields.get("demos:external_references", []) if r["scheme"] == "doi"),
         None,
@@ -148,6 +237,7 @@ def registry_entry(record, base_url):
         "engine": fields.get("demos:engine", {}).get("id"),
         "format": fields.get("demos:format", {}).get("id"),
         "file_location": f"{base_url}/records/{record['id']}/files/{first_file}" if first_file else None,
+        "source_location": fields.get("demos:source_location"),
         "checksum": f"sha256:{checksums[first_file]}" if first_file in checksums else None,
         "files": [{"file": key, "sha256": checksums.get(key)} for key in sorted(files)],
         "reference_points": fields.get("demos:reference_points", []),
@@ -158,6 +248,6 @@ def registry_entry(record, base_url):
             "citations": fields.get("demos:citations", []),
         },
         "validation_status": STATUS_OF_VALIDATION.get(validation.get("status"), "pending"),
-        "submission_date": (record.get("created") or "")[:10],
+        "submission_date": metadata.get("publication_date") or (record.get("created") or "")[:10],
         "last_updated": (record.get("updated") or "")[:10],
     }

@@ -70,7 +70,9 @@ def run_worker(
     run.cpu_seconds = usage.ru_utime + usage.ru_stime
     done = next((event for event in run.events if event.get("event") == "done"), None)
     run.finished = done is not None
-    run.peak_rss_bytes = (done or {}).get("peak_rss_bytes") or usage.ru_maxrss * 1024
+    # The worker's own high-water mark ("done", else its last "memory" report): the kernel's
+    # ru_maxrss of a forked child also counts the parent's memory at fork time.
+    run.peak_rss_bytes = max(run.peak_rss_bytes, (done or {}).get("peak_rss_bytes") or 0) or usage.ru_maxrss * 1024
     if timed_out:
         run.failure = f"exceeded the wall-clock limit of {limits.wall_seconds:g} s and was killed"
     elif not run.finished:
@@ -130,6 +132,9 @@ def _read_events(
                 try:
                     event = json.loads(line)
                 except ValueError:
+                    continue
+                if event.get("event") == "memory":
+                    run.peak_rss_bytes = max(run.peak_rss_bytes, event.get("peak_rss_bytes") or 0)
                     continue
                 run.events.append(event)
                 if on_event is not None:

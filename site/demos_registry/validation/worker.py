@@ -12,9 +12,12 @@ import os
 import resource
 import socket
 import sys
+import threading
+import time
 from typing import Any
 
 CLONE_NEWNET = 0x40000000
+MEMORY_REPORT_SECONDS = 0.25
 
 
 def apply_resource_limits(limits: dict[str, Any]) -> None:
@@ -62,14 +65,29 @@ def main() -> None:
     from .pipeline import run_pipeline
     from .report import json_safe
 
-    def emit(event: dict[str, Any]) -> None:
-        events.write(json.dumps(json_safe(event)) + "\n")
+    lock = threading.Lock()
 
+    def emit(event: dict[str, Any]) -> None:
+        line = json.dumps(json_safe(event)) + "\n"
+        with lock:
+            events.write(line)
+
+    def report_memory() -> None:
+        # A worker killed at its memory limit sends no "done": the last of these is its figure.
+        try:
+            while True:
+                emit({"event": "memory", "peak_rss_bytes": own_peak_rss_bytes()})
+                time.sleep(MEMORY_REPORT_SECONDS)
+        except (ValueError, OSError, MemoryError):  # the events pipe closed: the run is over
+            return
+
+    threading.Thread(target=report_memory, daemon=True).start()
     emit({"event": "sandbox", "network": network})
     run_pipeline(job, emit)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     emit({"event": "done", "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_bytes": own_peak_rss_bytes()})
-    events.close()
+    with lock:
+        events.close()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,104 @@
+"""Submission benchmark: a model sent as two files, from POST to the worker's verdict.
+
+    source var/bench/env.sh && python benchmarks/submission.py --repeat 3
+
+Against the benchmark instance of benchmarks/serve.sh (one Celery worker process).
+Sends the ATLAS sbottom RegionA background-only workspace and one signal patch
+(``patch.sbottom_1000_131_1.json``) as two ``file`` parts of ``POST /api/models``,
+with a registry entry that leaves engine and format to be inferred, then polls
+``GET /api/models/<id>/validation`` until the verdict. Reports the POST's own time
+and the time from the POST to the verdict.
+"""
+
+import argparse
+import io
+import json
+import sys
+import tarfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+import urllib3
+from ingest import FINISHED, invenio, validation_status
+from load import load_average, machine
+
+ROOT = Path(__file__).resolve().parent.parent
+ARCHIVE = ROOT.parent / "shared" / "models" / "atlas-sbottom-ins1748602" / "pyhf-ins1748602-probability-models.tar.gz"
+MEMBERS = ("RegionA/BkgOnly.json", "RegionA/patch.sbottom_1000_131_1.json")
+
+
+def two_files():
+    """(name, bytes) of the workspace and its patch, as a physicist has them after unpacking HEPData's archive."""
+    with tarfile.open(ARCHIVE) as archive:
+        return [(Path(name).name, archive.extractfile(name).read()) for name in MEMBERS]
+
+
+def token():
+    """A personal access token of the benchmark instance's administrator."""
+    output = invenio("tokens", "create", "-n", f"submission-bench-{time.time():.0f}", "-u", "admin@demos.local")
+    return output.strip().splitlines()[-1]
+
+
+def submit_once(session, base, files, number):
+    """Seconds of the POST and from the POST to the verdict; the verdict."""
+    entry = {
+        "name": f"Submission benchmark {datetime.now(UTC):%Y%m%d%H%M%S} #{number}",
+        "domain": "particle_physics",
+        "collaboration": "ATLAS",
+        "metadata": {"tags": ["benchmark-data"]},
+    }
+    started = time.monotonic()
+    response = session.post(
+        f"{base}/api/models",
+        data={"metadata": json.dumps(entry)},
+        files=[("file", (name, io.BytesIO(content), "application/json")) for name, content in files],
+        timeout=300,
+    )
+    posted = time.monotonic() - started
+    if response.status_code != 201:
+        sys.exit(f"POST answered {response.status_code}: {response.text[:2000]}")
+    record_id = response.json()["id"]
+    while (status := validation_status(session, base, record_id)) not in FINISHED:
+        if time.monotonic() - started > 900:
+            sys.exit(f"no verdict for {record_id} after 900 s: is the worker running?")
+        time.sleep(0.2)
+    return posted, time.monotonic() - started, status
+
+
+def main():
+    """Submit ``--repeat`` times; a Markdown row per submission and a JSON file."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", default="https://127.0.0.1:5100")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--output", type=Path, default=ROOT / "var" / "bench" / "submission.json")
+    args = parser.parse_args()
+    if not args.base.startswith(("https://127.", "http://127.", "https://localhost", "http://localhost")):
+        sys.exit("loopback only: --base must be a 127.x or localhost URL")
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    session = requests.Session()
+    session.verify = False
+    session.headers["Authorization"] = f"Bearer {token()}"
+    files = two_files()
+    rows = []
+    for number in range(1, args.repeat + 1):
+        load_before = load_average()
+        posted, verdict, status = submit_once(session, args.base, files, number)
+        rows.append({"post_seconds": round(posted, 2), "verdict_seconds": round(verdict, 2), "status": status,
+                     "load_average": [load_before, load_average()]})
+    result = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
+              "files": [name for name, _ in files], "submissions": rows}
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=1))
+    print(f"Machine: {result['machine']['summary']}; {result['date']}")
+    print()
+    print("| # | POST (s) | POST → verdict (s) | verdict | load avg |")
+    print("|---|---|---|---|---|")
+    for number, row in enumerate(rows, 1):
+        print(f"| {number} | {row['post_seconds']} | {row['verdict_seconds']} | {row['status']} | "
+              f"{row['load_average'][0]}→{row['load_average'][1]} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""The stale-validation sweep with a broker that no worker consumes.
+
+Validations queued while no worker runs stay pending. The beat task re-queues
+them, writes each re-queue to the decision trail, backs off (2×, 4×, ... the stale
+age) instead of re-queuing the same records every run, and walks every page.
+"""
+
+import time
+from datetime import timedelta
+
+import pytest
+from celery import current_app as current_celery
+from demos_registry.model_validation.tasks import SWEEPER, requeue_stale_validations
+from rest_helpers import (
+    create_draft,
+    model_metadata,
+    refresh_records_index,
+    upload_file,
+)
+from test_model_validation import MODEL_FILE
+from worker_process import through_the_broker  # noqa: F401  (fixture, used by pytestmark)
+
+pytestmark = pytest.mark.usefixtures("through_the_broker")
+
+STALE_AFTER = timedelta(seconds=2)
+
+
+@pytest.fixture()
+def sweep_settings(app, monkeypatch):
+    """Stale after 2 s, pages of 2 (so that three drafts take two pages)."""
+    monkeypatch.setitem(app.config, "DEMOS_VALIDATION_STALE_AFTER", STALE_AFTER)
+    monkeypatch.setitem(app.config, "DEMOS_VALIDATION_SWEEP_PAGE_SIZE", 2)
+    yield
+    current_celery.control.purge()  # the queued validations no worker took
+
+
+def sweeps(client, headers, draft_id):
+    """The sweep's entries in a draft's decision trail."""
+    history = client.get(f"/api/records/{draft_id}/validation", headers=headers).json["history"]
+    return [entry for entry in history if entry["actor"] == SWEEPER]
+
+
+def test_the_sweep_records_backs_off_and_walks_every_page(sweep_settings, client, api_headers, shared_models):
+    """Three pending drafts: re-queued once each, not again at once, again after the back-off."""
+    drafts = []
+    for number in range(3):
+        draft = create_draft(client, api_headers, model_metadata(f"Unconsumed validation {number}")).json
+        upload_file(client, api_headers, draft["id"], MODEL_FILE, (shared_models / "pyhf" / MODEL_FILE).read_bytes())
+        drafts.append(draft["id"])
+    assert all(
+        client.get(f"/api/records/{d}/validation", headers=api_headers).json["status"] == "pending" for d in drafts
+    )
+    time.sleep(STALE_AFTER.total_seconds() + 0.5)
+    refresh_records_index()
+
+    assert requeue_stale_validations() >= 3
+    refresh_records_index()
+    for draft_id in drafts:
+        entries = sweeps(client, api_headers, draft_id)
+        assert len(entries) == 1 and "re-queue 1" in entries[0]["reason"], entries
+
+    time.sleep(STALE_AFTER.total_seconds() + 0.5)  # stale again, but the back-off is now 2 × 2 s
+    refresh_records_index()
+    requeue_stale_validations()
+    assert all(len(sweeps(client, api_headers, draft_id)) == 1 for draft_id in drafts)
+
+    time.sleep(STALE_AFTER.total_seconds() + 0.5)
+    refresh_records_index()
+    requeue_stale_validations()
+    for draft_id in drafts:
+        entries = sweeps(client, api_headers, draft_id)
+        assert [("re-queue 2" in e["reason"]) for e in entries] == [False, True], entries
