@@ -10,11 +10,10 @@ from datetime import timedelta
 
 import pytest
 from celery import current_app as current_celery
-from demos_registry.model_validation.tasks import SWEEPER, requeue_stale_validations
+from demos_registry.model_validation.tasks import SWEEPER, sweep_stale_validations
 from rest_helpers import (
     create_draft,
     model_metadata,
-    refresh_records_index,
     upload_file,
 )
 from test_model_validation import MODEL_FILE
@@ -26,12 +25,15 @@ STALE_AFTER = timedelta(seconds=2)
 
 
 @pytest.fixture()
-def sweep_settings(app, monkeypatch):
-    """Stale after 2 s, pages of 2 (so that three drafts take two pages)."""
-    monkeypatch.setitem(app.config, "DEMOS_VALIDATION_STALE_AFTER", STALE_AFTER)
-    monkeypatch.setitem(app.config, "DEMOS_VALIDATION_SWEEP_PAGE_SIZE", 2)
+def unconsumed_queue():
+    """Afterwards, drop the queued validations that no worker took."""
     yield
-    current_celery.control.purge()  # the queued validations no worker took
+    current_celery.control.purge()
+
+
+def requeue_stale_validations():
+    """One run of the beat task's sweep: stale after 2 s, pages of 2 (three drafts take two pages)."""
+    return sweep_stale_validations(STALE_AFTER, 2)
 
 
 def sweeps(client, headers, draft_id):
@@ -40,7 +42,7 @@ def sweeps(client, headers, draft_id):
     return [entry for entry in history if entry["actor"] == SWEEPER]
 
 
-def test_the_sweep_records_backs_off_and_walks_every_page(sweep_settings, client, api_headers, shared_models):
+def test_the_sweep_records_backs_off_and_walks_every_page(unconsumed_queue, client, api_headers, shared_models):
     """Three pending drafts: re-queued once each, not again at once, again after the back-off."""
     drafts = []
     for number in range(3):
@@ -51,21 +53,17 @@ def test_the_sweep_records_backs_off_and_walks_every_page(sweep_settings, client
         client.get(f"/api/records/{d}/validation", headers=api_headers).json["status"] == "pending" for d in drafts
     )
     time.sleep(STALE_AFTER.total_seconds() + 0.5)
-    refresh_records_index()
 
     assert requeue_stale_validations() >= 3
-    refresh_records_index()
     for draft_id in drafts:
         entries = sweeps(client, api_headers, draft_id)
         assert len(entries) == 1 and "re-queue 1" in entries[0]["reason"], entries
 
     time.sleep(STALE_AFTER.total_seconds() + 0.5)  # stale again, but the back-off is now 2 × 2 s
-    refresh_records_index()
     requeue_stale_validations()
     assert all(len(sweeps(client, api_headers, draft_id)) == 1 for draft_id in drafts)
 
     time.sleep(STALE_AFTER.total_seconds() + 0.5)
-    refresh_records_index()
     requeue_stale_validations()
     for draft_id in drafts:
         entries = sweeps(client, api_headers, draft_id)

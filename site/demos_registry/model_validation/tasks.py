@@ -134,12 +134,9 @@ def requeue_if_due(recid, draft, stale_after, now):
     return True
 
 
-@shared_task(ignore_result=True)
-def requeue_stale_validations():
-    """Queue again the validations that have not moved for DEMOS_VALIDATION_STALE_AFTER; returns how many."""
-    stale_after = current_app.config["DEMOS_VALIDATION_STALE_AFTER"]
+def sweep_stale_validations(stale_after, page_size):
+    """Queue again the validations that have not moved for ``stale_after`` (and are due); returns how many."""
     now = datetime.now(UTC)
-    page_size = current_app.config["DEMOS_VALIDATION_SWEEP_PAGE_SIZE"]
     requeued = 0
     for recid, draft in stale_validations(now - stale_after, page_size).items():
         try:
@@ -147,3 +144,10 @@ def requeue_stale_validations():
         except (PIDDoesNotExistError, NoResultFound):
             db.session.rollback()
     return requeued
+
+
+@shared_task(ignore_result=True)
+def requeue_stale_validations():
+    """The beat task: sweep with DEMOS_VALIDATION_STALE_AFTER and DEMOS_VALIDATION_SWEEP_PAGE_SIZE."""
+    config = current_app.config
+    return sweep_stale_validations(config["DEMOS_VALIDATION_STALE_AFTER"], config["DEMOS_VALIDATION_SWEEP_PAGE_SIZE"])
