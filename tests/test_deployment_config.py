@@ -9,8 +9,10 @@ instead of in production.
 import ast
 import importlib.metadata
 import importlib.util
+import os
 import re
 import shlex
+import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -396,9 +398,38 @@ def test_env_example_holds_no_secret(env_example):
     assert env_example["SECRET_KEY"] == "CHANGE_ME"
 
 
-def test_entrypoint_refuses_placeholders():
-    entrypoint = read("docker/entrypoint.sh")
-    assert "CHANGE_ME" in entrypoint and "exit 1" in entrypoint
+REAL_SECRETS = {"INVENIO_SECRET_KEY": "'x7Fq2-real-secret'", "INVENIO_SECURITY_PASSWORD_SALT": "'s4lt-real'"}
+
+
+def run_entrypoint(**env):
+    """docker/entrypoint.sh with only the given environment (and PATH), running `echo started`."""
+    return subprocess.run(
+        ["sh", str(REPO / "docker/entrypoint.sh"), "echo", "started"],
+        env={"PATH": os.environ["PATH"], **env}, capture_output=True, text=True, timeout=30, check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({**REAL_SECRETS, "INVENIO_SECRET_KEY": "'CHANGE_ME'"}, "INVENIO_SECRET_KEY"),
+        ({**REAL_SECRETS, "INVENIO_SECURITY_PASSWORD_SALT": "'CHANGE_ME'"}, "INVENIO_SECURITY_PASSWORD_SALT"),
+        ({**REAL_SECRETS, "INVENIO_S3_SECRET_ACCESS_KEY": "'CHANGE_ME'"}, "INVENIO_S3_SECRET_ACCESS_KEY"),
+        ({"INVENIO_SECURITY_PASSWORD_SALT": "'s4lt-real'"}, "INVENIO_SECRET_KEY(unset)"),
+        ({"INVENIO_SECRET_KEY": "''", "INVENIO_SECURITY_PASSWORD_SALT": "'s4lt-real'"}, "INVENIO_SECRET_KEY(unset)"),
+    ],
+)
+def test_entrypoint_refuses_placeholders_and_missing_secrets(env, named):
+    """The production entry point stops before running anything, naming the setting."""
+    result = run_entrypoint(**env)
+    assert result.returncode == 1 and "started" not in result.stdout
+    assert named in result.stderr and "refusing to start" in result.stderr
+
+
+def test_entrypoint_starts_with_real_secrets():
+    """The positive control: real values run the command."""
+    result = run_entrypoint(**REAL_SECRETS)
+    assert result.returncode == 0 and result.stdout.strip() == "started", result.stderr
 
 
 def test_env_example_satisfies_compose(compose, env_example):

@@ -359,3 +359,12 @@ def test_malformed_creators_and_metadata_are_named_not_a_500(client_, researcher
     response = post_model(client_, researcher_headers, entry, seed_files())
     assert response.status_code == 400, response.json
     assert {"creators", "metadata"} <= {e["field"] for e in response.json["errors"]}
+
+
+def test_tag_counts_agree_with_the_tag_filter(client_, seed_model):
+    """Autocomplete counts (a terms aggregation) equal the models the tag filter finds."""
+    refresh_records_index()
+    tags = {item["tag"]: item["count"] for item in client_.get("/api/models/tags?prefix=RARE-").json["tags"]}
+    found = client_.get("/api/models/filter?tag=rare-decay&size=1").json["total"]
+    assert tags["rare-decay"] == found >= 1
+    assert all(tag.lower().startswith("rare-") for tag in tags)

@@ -20,6 +20,7 @@ from invenio_records_resources.services.errors import (
     RecordPermissionDeniedError,
 )
 from invenio_records_resources.services.records.params import FacetsParam
+from invenio_records_resources.services.records.params.base import ParamInterpreter
 from invenio_search.engine import dsl
 from invenio_vocabularies.records.api import Vocabulary
 from marshmallow import ValidationError
@@ -244,6 +245,29 @@ def hits_only(search_options):
     return type(f"HitsOnly{search_options.__name__}", (search_options,), {"params_interpreters_cls": interpreters})
 
 
+TAG_AGGREGATION = "demos_tag_counts"
+TAG_BUCKETS = 1000
+"""Most used tags counted per autocomplete query (the prefix is matched among them)."""
+
+
+class TagCountsParam(ParamInterpreter):
+    """Adds the terms aggregation of the models' tags to a search."""
+
+    def apply(self, identity, search, params):
+        """Count the tags of the matching models."""
+        search.aggs.bucket(TAG_AGGREGATION, "terms", field="custom_fields.demos:tags", size=TAG_BUCKETS)
+        return search
+
+
+@lru_cache(maxsize=16)
+def tag_counts(search_options):
+    """The records search options without facet counts, with the tag counts."""
+    hits = hits_only(search_options)
+    return type(f"TagCounts{search_options.__name__}", (hits,), {
+        "params_interpreters_cls": [*hits.params_interpreters_cls, TagCountsParam]
+    })
+
+
 def indexed_documents(result):
     """The search documents of a records search or scan, without Invenio's per-hit serialisation.
 
@@ -389,19 +413,23 @@ class ModelsService:
         }
 
     def tags(self, identity, prefix, size):
-        """The most used tags starting with ``prefix`` (case-insensitive), with their counts."""
+        """The most used tags starting with ``prefix`` (case-insensitive), with their counts.
+
+        Counted by the search engine (a terms aggregation over the models that have such a
+        tag), not by reading every record.
+        """
         extra_filter = self._models_only()
         if prefix:
             extra_filter &= dsl.Q(
                 "wildcard",
-                **{"custom_fields.demos:tags": {"value": f"{prefix}*", "case_insensitive": True}},
+                **{"custom_fields.demos:tags": {"value": f"{escape_wildcard(prefix)}*", "case_insensitive": True}},
             )
-        counts = {}
-        for hit in indexed_documents(self.records.scan(identity, extra_filter=extra_filter)):
-            for tag in hit.get("custom_fields", {}).get("demos:tags", []):
-                if tag.lower().startswith(prefix.lower()):
-                    counts[tag] = counts.get(tag, 0) + 1
-        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0].lower()))[:size]
+        result = self.records.search(
+            identity, params={"size": 1}, extra_filter=extra_filter, search_opts=tag_counts(self.records.config.search)
+        )
+        buckets = result._results.aggregations.to_dict().get(TAG_AGGREGATION, {}).get("buckets", [])
+        counts = [(b["key"], b["doc_count"]) for b in buckets if b["key"].lower().startswith(prefix.lower())]
+        ranked = sorted(counts, key=lambda item: (-item[1], item[0].lower()))[:size]
         return [{"tag": tag, "count": count} for tag, count in ranked]
 
     def count_by_domain(self, identity):
