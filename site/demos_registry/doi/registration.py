@@ -28,11 +28,11 @@ from copy import deepcopy
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from invenio_db import db
 from invenio_rdm_records.proxies import current_rdm_records_service
 from invenio_rdm_records.utils import ChainObject
 
 from ..custom_fields.fields import KEYWORD, SystemCF
+from ..row_lock import locked_current
 
 DOI_REGISTRATION = "demos:doi_registration"
 PENDING = "pending"
@@ -68,22 +68,6 @@ def entry_key(parent):
 def registration_entry(record, parent):
     """The stored entry of one of the record's DOIs ({} if none)."""
     return ((record.get("custom_fields") or {}).get(DOI_REGISTRATION) or {}).get(entry_key(parent)) or {}
-
-
-def locked_current(record):
-    """The record as committed now, its row locked until the transaction ends.
-
-    Refreshes the session's model of the row (``populate_existing``), so that the
-    commit that follows updates the row's current ``version_id``.
-    """
-    model = (
-        db.session.query(record.model_cls)
-        .filter_by(id=record.id)
-        .with_for_update()
-        .populate_existing()
-        .one()
-    )
-    return type(record)(model.data, model=model)
 
 
 def record_registration_attempt(record, pid, parent, error=None, only_if_pending=False):

@@ -21,6 +21,7 @@ from invenio_rdm_records.proxies import current_rdm_records_service
 from invenio_rdm_records.records.api import RDMDraft, RDMRecord
 
 from ..custom_fields.config import SYSTEM_FIELDS
+from ..row_lock import locked_current
 from ..validation.api import validate_for_task
 from .plots import replace_figures
 from .state import (
@@ -59,11 +60,8 @@ def load(recid, draft):
     take turns instead of failing with a stale version (see ``lock_fresh``).
     """
     if draft:
-        record = RDMDraft.pid.resolve(recid, registered_only=False)
-    else:
-        record = RDMRecord.pid.resolve(recid)
-    db.session.refresh(record.model, with_for_update=True)
-    return type(record)(record.model.data, model=record.model)
+        return locked_current(RDMDraft.pid.resolve(recid, registered_only=False))
+    return locked_current(RDMRecord.pid.resolve(recid))
 
 
 def lock_fresh(record):
@@ -73,8 +71,7 @@ def lock_fresh(record):
     committing the loaded copy would fail (stale version) or put an old verdict back.
     The lock also keeps a running task from writing until this transaction ends.
     """
-    db.session.refresh(record.model, with_for_update=True)
-    fresh = (record.model.data or {}).get("custom_fields", {})
+    fresh = locked_current(record).get("custom_fields", {})
     custom_fields = record.setdefault("custom_fields", {})
     for name in SYSTEM_FIELDS:
         if name in fresh:

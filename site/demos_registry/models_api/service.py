@@ -27,7 +27,6 @@ from marshmallow import ValidationError
 from sqlalchemy.orm.exc import NoResultFound
 
 from ..custom_fields.config import MODEL_RESOURCE_TYPE
-from ..model_validation.api import validation_limits
 from ..model_validation.plots import media_files_url, with_content_urls
 from ..model_validation.service import revalidate
 from ..registry_entries.entries import (
@@ -39,7 +38,6 @@ from ..registry_entries.entries import (
 from ..submissions.entry import record_data_of_entry, valid_uuid
 from ..submissions.service import Idempotency, submit
 from ..submissions.uploads import remove, spool
-from ..validation.limits import ResourceLimits
 
 GOLDEN_STATUSES = ("passed", "overridden")
 FILTER_FACETS = {
@@ -125,7 +123,7 @@ def new_record_data(payload, uploads):
         raise field_error("metadata", "Must be a JSON object.")
     if not is_record_shape(payload):
         try:
-            return record_data_of_entry(payload, uploads, ResourceLimits.from_dict(validation_limits()))
+            return record_data_of_entry(payload, uploads)
         except EntryError as error:
             raise ValidationError(error.messages) from error
     data = json.loads(json.dumps(payload))

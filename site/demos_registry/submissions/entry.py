@@ -9,7 +9,8 @@ replaced. Every problem is reported at once, by field (see ``EntryErrors``).
 What the registry does with the seed's other fields: ``file_location`` that names
 an uploaded file is that file; a URL (``s3://...``) or a name of no upload is kept
 as the model's declared source (``source_location``) while the registry serves
-its own copy (an upload with the URL's base name is the model file); ``submission_date`` is kept as given (the record's publication date);
+its own copy (an upload with the URL's base name is the model file);
+``submission_date`` is kept as given (the record's publication date);
 ``last_updated`` and ``validation_status`` are the registry's to set and are
 ignored, with a note in the answer.
 """
@@ -110,17 +111,16 @@ def verify_checksums(entry, uploads, errors, notes):
     return verified
 
 
-def model_file_of(entry, uploads, reference_file=None):
-    """The upload a single ``checksum`` refers to: the one file_location names, else the only model file."""
+def model_file_of(entry, uploads):
+    """The upload a single ``checksum`` refers to: the one file_location names, else the only upload."""
     if entry.get("file_location"):
         named = find_upload(uploads, entry["file_location"])
         if named is not None:
             return named
-    candidates = [upload for upload in uploads if upload.key != reference_file]
-    return candidates[0] if len(candidates) == 1 else None
+    return uploads[0] if len(uploads) == 1 else None
 
 
-def record_data_of_entry(entry, uploads, limits=None):
+def record_data_of_entry(entry, uploads):
     """Record data of a registry entry sent with its files, and notes on what the registry did.
 
     Raises one EntryError with every problem found.
@@ -166,7 +166,7 @@ def record_data_of_entry(entry, uploads, limits=None):
     verified = verify_checksums(entry, uploads, errors, notes)
 
     if not entry.get("engine") or not entry.get("format"):
-        engine, format_ = infer_engine_and_format(uploads, limits)
+        engine, format_ = infer_engine_and_format(uploads)
         for field, value in (("engine", engine), ("format", format_)):
             if entry.get(field):
                 continue

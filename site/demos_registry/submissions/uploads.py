@@ -15,6 +15,7 @@ from pathlib import Path
 from marshmallow import ValidationError
 
 from ..custom_fields.validators import file_name
+from ..model_validation.api import validation_limits
 from ..validation import formats
 from ..validation.inputs import load_submission
 from ..validation.limits import ResourceLimits
@@ -84,12 +85,13 @@ INFERRED = {
 """Detected document format → (engine, format) vocabulary ids, in order of preference."""
 
 
-def infer_engine_and_format(uploads, limits=None):
+def infer_engine_and_format(uploads):
     """(engine, format) of the model among the uploads, as the validation engine reads them, or (None, None).
 
-    Archives are opened within the validation limits, as the engine itself does.
+    Archives are opened within the configured validation limits, as the engine itself does.
     """
-    submission = load_submission([str(upload.path) for upload in uploads], limits or ResourceLimits())
+    limits = ResourceLimits.from_dict(validation_limits())
+    submission = load_submission([str(upload.path) for upload in uploads], limits)
     found = {document.format for document in submission.documents}
     for detected, inferred in INFERRED.items():
         if detected in found:
