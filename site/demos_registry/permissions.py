@@ -10,6 +10,8 @@ reviewers of its submission, administrators) and ``override_validation`` (the sa
 uploader: accepting a failed model is a curator's decision). Administrators pass every action.
 """
 
+from typing import ClassVar
+
 from invenio_rdm_records.services.generators import (
     RecordCommunitiesAction,
     RecordOwners,
@@ -22,11 +24,11 @@ from invenio_records_permissions.generators import SystemProcess
 class DemosRecordPermissionPolicy(RDMRecordPermissionPolicy):
     """RDM's record policy; validation figures are the task's, verdict actions per role."""
 
-    can_revalidate = [RecordOwners(), RecordCommunitiesAction("curate"), SubmissionReviewer(), SystemProcess()]
-    can_override_validation = [RecordCommunitiesAction("curate"), SubmissionReviewer(), SystemProcess()]
+    can_revalidate: ClassVar[list] = [RecordOwners(), RecordCommunitiesAction("curate"), SubmissionReviewer(), SystemProcess()]
+    can_override_validation: ClassVar[list] = [RecordCommunitiesAction("curate"), SubmissionReviewer(), SystemProcess()]
 
-    can_draft_media_create_files = [SystemProcess()]
-    can_draft_media_set_content_files = [SystemProcess()]
-    can_draft_media_commit_files = [SystemProcess()]
-    can_draft_media_update_files = [SystemProcess()]
-    can_draft_media_delete_files = [SystemProcess()]
+    can_draft_media_create_files: ClassVar[list] = [SystemProcess()]
+    can_draft_media_set_content_files: ClassVar[list] = [SystemProcess()]
+    can_draft_media_commit_files: ClassVar[list] = [SystemProcess()]
+    can_draft_media_update_files: ClassVar[list] = [SystemProcess()]
+    can_draft_media_delete_files: ClassVar[list] = [SystemProcess()]

@@ -6,16 +6,20 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from invenio_pidstore.errors import PIDDoesNotExistError
-
 from invenio_access.permissions import system_identity
+from invenio_pidstore.errors import PIDDoesNotExistError
 from invenio_rdm_records.proxies import current_rdm_records_service
 from invenio_search.engine import dsl
 
 from ..custom_fields.config import MODEL_RESOURCE_TYPE
 from ..model_validation.service import revalidate
 from ..registry_entries.entries import EntryError
-from ..registry_entries.service import entry_paths, export_entry, import_entry, load_entry
+from ..registry_entries.service import (
+    entry_paths,
+    export_entry,
+    import_entry,
+    load_entry,
+)
 from .setup import eager_tasks, setup_instance
 
 
