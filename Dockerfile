@@ -87,10 +87,12 @@ ENV PATH=/opt/invenio/venv/bin:$PATH
 
 # The validation engine's ROOT (pip package `root`) needs, at run time, a C++
 # compiler and the C/C++ headers (cling asks `c++ -E -v` for its include
-# paths) and the X11 client libraries its shared objects link against.
+# paths) and the X11 client libraries its shared objects link against;
+# bubblewrap isolates each validation (no network, only its files; see
+# docs/threat-model.md; without it the engine falls back to rlimits alone).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-        g++ libexpat1 libice6 libsm6 libx11-6 libxext6 libxrender1 \
+        g++ libexpat1 libice6 libsm6 libx11-6 libxext6 libxrender1 bubblewrap \
  && rm -rf /var/lib/apt/lists/*
 
 # Owned by root, read-only for the app; the app user writes only to the data

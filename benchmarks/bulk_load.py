@@ -53,19 +53,43 @@ DOMAINS = {
     "laser-plasma": ["eli", "european-xfel", "helmholtz-beam-lines"],
 }
 TOPICS = [
-    "higgs", "dark-matter", "b-physics", "neutrino-mass", "exotics", "top-quark", "supersymmetry",
-    "qcd", "heavy-ion", "cosmic-rays", "gamma-rays", "rare-decays", "oscillations", "nuclear-structure",
+    "higgs",
+    "dark-matter",
+    "b-physics",
+    "neutrino-mass",
+    "exotics",
+    "top-quark",
+    "supersymmetry",
+    "qcd",
+    "heavy-ion",
+    "cosmic-rays",
+    "gamma-rays",
+    "rare-decays",
+    "oscillations",
+    "nuclear-structure",
 ]
 PEOPLE = [
-    ("Noether", "Emmy"), ("Meitner", "Lise"), ("Fermi", "Enrico"), ("Wu", "Chien-Shiung"),
-    ("Pauli", "Wolfgang"), ("Goeppert Mayer", "Maria"), ("Yukawa", "Hideki"), ("Curie", "Marie"),
-    ("Dirac", "Paul"), ("Bose", "Satyendra Nath"), ("Rubin", "Vera"), ("Sakharov", "Andrei"),
+    ("Noether", "Emmy"),
+    ("Meitner", "Lise"),
+    ("Fermi", "Enrico"),
+    ("Wu", "Chien-Shiung"),
+    ("Pauli", "Wolfgang"),
+    ("Goeppert Mayer", "Maria"),
+    ("Yukawa", "Hideki"),
+    ("Curie", "Marie"),
+    ("Dirac", "Paul"),
+    ("Bose", "Satyendra Nath"),
+    ("Rubin", "Vera"),
+    ("Sakharov", "Andrei"),
 ]
 
 
 def templates():
     """(folder, entry) of the template models."""
-    return [(TEMPLATES / name, json.loads((TEMPLATES / name / "entry.json").read_text())) for name in TEMPLATE_NAMES]
+    return [
+        (TEMPLATES / name, json.loads((TEMPLATES / name / "entry.json").read_text()))
+        for name in TEMPLATE_NAMES
+    ]
 
 
 def benchmark_entry(number, template, prefix):
@@ -88,7 +112,9 @@ def benchmark_entry(number, template, prefix):
         "version": f"1.{number % 5}.0",
         "submission_date": day.isoformat(),
         "last_updated": day.isoformat(),
-        "creators": [{"family_name": family, "given_name": given, "type": "personal"} for family, given in people],
+        "creators": [
+            {"family_name": family, "given_name": given, "type": "personal"} for family, given in people
+        ],
         "metadata": {
             **template.get("metadata", {}),
             "tags": sorted({*template.get("metadata", {}).get("tags", []), topic, BENCHMARK_TAG}),
@@ -118,7 +144,7 @@ def share_engine_runs(cache):
     The results are kept in the ``cache`` folder, so that loaders running side by side
     (or one run after another) share them.
     """
-    from demos_registry.model_validation import api
+    from demos_registry.validation_runs import api
 
     engine = api.validate_for_task
 
@@ -143,13 +169,16 @@ def main():
     """Write the entries, import them, report the time."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--start", type=int, default=0, help="number of the first entry (to load in parallel)")
+    parser.add_argument(
+        "--start", type=int, default=0, help="number of the first entry (to load in parallel)"
+    )
     parser.add_argument("--entries", type=Path, default=ROOT / "var" / "bench" / "entries")
     parser.add_argument("--engine-cache", type=Path, default=ROOT / "var" / "bench" / "engine-cache")
     args = parser.parse_args()
 
-    from demos_registry.cli import demos
     from invenio_app.factory import create_app
+
+    from demos_registry.cli import demos
 
     entries = write_entries(args.entries, args.count, start=args.start)
     args.engine_cache.mkdir(parents=True, exist_ok=True)

@@ -76,14 +76,18 @@ def time_validations(count, base, timeout):
         if time.monotonic() - started > timeout:
             sys.exit(f"{len(waiting)} validations not finished after {timeout} s: is the worker running?")
         time.sleep(1)
-        waiting = {record_id for record_id in waiting if validation_status(session, base, record_id) not in FINISHED}
+        waiting = {
+            record_id for record_id in waiting if validation_status(session, base, record_id) not in FINISHED
+        }
     return time.monotonic() - started, len(record_ids)
 
 
 def main():
     """Both measurements; a Markdown summary and a JSON file."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base", default=f"https://{os.environ.get('INVENIO_SITE_HOSTNAME', '127.0.0.1:5100')}")
+    parser.add_argument(
+        "--base", default=f"https://{os.environ.get('INVENIO_SITE_HOSTNAME', '127.0.0.1:5100')}"
+    )
     parser.add_argument("--import-count", type=int, default=10)
     parser.add_argument("--validate-count", type=int, default=10)
     parser.add_argument("--timeout", type=float, default=900, help="seconds the validations may take in all")

@@ -98,8 +98,11 @@ def call(session, url):
 
 @cache
 def tls_context(verify):
-    """The client's TLS context, built once: building one per connection (as `requests`
-    does) costs the client ~30 ms per request, which would be counted as server latency."""
+    """The client's TLS context, built once.
+
+    Building one per connection (as `requests` does) costs the client ~30 ms per request,
+    which would be counted as server latency.
+    """
     if not verify:
         context = ssl.create_default_context()
         context.check_hostname = False
@@ -109,8 +112,11 @@ def tls_context(verify):
 
 
 def new_session(verify):
-    """The connection pool of one simulated client (a new TLS connection whenever the
-    server closed the last one, as gunicorn's sync workers do after every response)."""
+    """The connection pool of one simulated client.
+
+    It opens a new TLS connection whenever the server closed the last one, as gunicorn's sync
+    workers do after every response.
+    """
     return urllib3.PoolManager(ssl_context=tls_context(verify), maxsize=1)
 
 
@@ -179,7 +185,10 @@ def percentile(sorted_values, fraction):
 def summary(values, errors, elapsed):
     """Count, throughput, error rate and latency percentiles (ms) of one operation or cell."""
     values = sorted(values)
-    milliseconds = lambda seconds: None if seconds is None else round(seconds * 1000, 1)
+
+    def milliseconds(seconds):
+        return None if seconds is None else round(seconds * 1000, 1)
+
     return {
         "requests": len(values),
         "throughput": round(len(values) / elapsed, 2) if elapsed else None,
@@ -267,7 +276,10 @@ def cell_label(cell):
 
 def markdown(result):
     """The result as a Markdown table (one row per cell and operation)."""
-    fmt = lambda value: "–" if value is None else f"{value:g}"
+
+    def fmt(value):
+        return "–" if value is None else f"{value:g}"
+
     lines = [
         (
             f"Machine: {result['machine']['summary']}; {result['date']}; {result['records']} records; "
@@ -300,8 +312,14 @@ def machine():
     model = ""
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
-        model = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
-                      if line.startswith("model name")), "")
+        model = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in cpuinfo.read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            "",
+        )
     return {
         "summary": f"{model or platform.machine()}, {cores} cores{memory}, Python {platform.python_version()}",
         "cores": cores,
@@ -319,7 +337,9 @@ def main():
     parser.add_argument("--rates", type=float, nargs="*", default=list(OPEN_RATES))
     parser.add_argument("--apis", nargs="+", default=["models", "records"], choices=["models", "records"])
     parser.add_argument("--output", type=Path, default=Path("var/bench/load.json"))
-    parser.add_argument("--verify", default=False, help="CA bundle to verify TLS with (default: self-signed, no check)")
+    parser.add_argument(
+        "--verify", default=False, help="CA bundle to verify TLS with (default: self-signed, no check)"
+    )
     args = parser.parse_args()
     if not args.base.startswith(("https://127.", "http://127.", "https://localhost", "http://localhost")):
         sys.exit("loopback only: --base must be a 127.x or localhost URL")

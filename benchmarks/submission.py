@@ -25,7 +25,13 @@ from ingest import FINISHED, invenio, validation_status
 from load import load_average, machine
 
 ROOT = Path(__file__).resolve().parent.parent
-ARCHIVE = ROOT.parent / "shared" / "models" / "atlas-sbottom-ins1748602" / "pyhf-ins1748602-probability-models.tar.gz"
+ARCHIVE = (
+    ROOT.parent
+    / "shared"
+    / "models"
+    / "atlas-sbottom-ins1748602"
+    / "pyhf-ins1748602-probability-models.tar.gz"
+)
 MEMBERS = ("RegionA/BkgOnly.json", "RegionA/patch.sbottom_1000_131_1.json")
 
 
@@ -37,7 +43,9 @@ def two_files():
 
 def token():
     """A personal access token of the benchmark instance's administrator."""
-    output = invenio("tokens", "create", "-n", f"submission-bench-{time.time():.0f}", "-u", "admin@demos.local")
+    output = invenio(
+        "tokens", "create", "-n", f"submission-bench-{time.time():.0f}", "-u", "admin@demos.local"
+    )
     return output.strip().splitlines()[-1]
 
 
@@ -86,10 +94,20 @@ def main():
     for number in range(1, args.repeat + 1):
         load_before = load_average()
         posted, verdict, status = submit_once(session, args.base, files, number)
-        rows.append({"post_seconds": round(posted, 2), "verdict_seconds": round(verdict, 2), "status": status,
-                     "load_average": [load_before, load_average()]})
-    result = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
-              "files": [name for name, _ in files], "submissions": rows}
+        rows.append(
+            {
+                "post_seconds": round(posted, 2),
+                "verdict_seconds": round(verdict, 2),
+                "status": status,
+                "load_average": [load_before, load_average()],
+            }
+        )
+    result = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "files": [name for name, _ in files],
+        "submissions": rows,
+    }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=1))
     print(f"Machine: {result['machine']['summary']}; {result['date']}")
@@ -97,8 +115,10 @@ def main():
     print("| # | POST (s) | POST → verdict (s) | verdict | load avg |")
     print("|---|---|---|---|---|")
     for number, row in enumerate(rows, 1):
-        print(f"| {number} | {row['post_seconds']} | {row['verdict_seconds']} | {row['status']} | "
-              f"{row['load_average'][0]}→{row['load_average'][1]} |")
+        print(
+            f"| {number} | {row['post_seconds']} | {row['verdict_seconds']} | {row['status']} | "
+            f"{row['load_average'][0]}→{row['load_average'][1]} |"
+        )
 
 
 if __name__ == "__main__":

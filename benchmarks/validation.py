@@ -5,7 +5,7 @@ Each measurement runs in a fresh interpreter, so both sides pay the same start-u
 - round trip: a caller starting the sandboxed worker on a text file (start-up cost alone);
 - bare: import pyhf, read BkgOnly.json and the signal patch, apply it, build the model and
   evaluate −2 ln L at the reference points;
-- full: `demos_registry.validation.validate()` on the same files with the same points (every
+- full: `demos_registry.validation_engine.validate()` on the same files with the same points (every
   check; the worker process, its limits and its imports included);
 - archive: the same, on the published tar.gz (3 regions, 650 patches, all applied and checked);
 - plots: the full validation plus the pre-fit yield plots and the profiled POI scan.
@@ -32,7 +32,13 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-ARCHIVE = REPO.parent / "shared" / "models" / "atlas-sbottom-ins1748602" / "pyhf-ins1748602-probability-models.tar.gz"
+ARCHIVE = (
+    REPO.parent
+    / "shared"
+    / "models"
+    / "atlas-sbottom-ins1748602"
+    / "pyhf-ins1748602-probability-models.tar.gz"
+)
 WORKSPACE = "RegionA/BkgOnly.json"
 PATCH = "RegionA/patch.sbottom_1300_850_60.json"
 POINTS = [{"mu_SIG": 1.0}, {"mu_SIG": 0.0}, {"mu_SIG": 2.0, "lumi": 1.01}]
@@ -59,7 +65,7 @@ print(json.dumps({"values": values}))
 
 FULL = """
 import json, resource, sys
-from demos_registry.validation import ValidationOptions, validate
+from demos_registry.validation_engine import ValidationOptions, validate
 paths, metadata, output, checks = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3] or None, sys.argv[4]
 report = validate(paths, metadata, ValidationOptions(output_dir=output, checks=checks.split(",") if checks else None))
 references = report.check("reference_points")
@@ -90,7 +96,9 @@ def bare_pyhf(workspace: Path, patch: Path) -> tuple[float, int, dict]:
     return run_measured(["-c", BARE, str(workspace), str(patch), json.dumps(POINTS)])
 
 
-def full_validation(paths: list[Path], metadata: dict, output: str = "", checks: str = "") -> tuple[float, int, dict]:
+def full_validation(
+    paths: list[Path], metadata: dict, output: str = "", checks: str = ""
+) -> tuple[float, int, dict]:
     wall, caller_rss, result = run_measured(
         ["-c", FULL, json.dumps([str(p) for p in paths]), json.dumps(metadata), output, checks]
     )
@@ -116,7 +124,10 @@ def main() -> None:
         (scratch / "note.txt").write_text("not a model")
         expected = bare_pyhf(workspace, patch)[2]["values"]
         points = [{"parameters": p, "expected": v} for p, v in zip(POINTS, expected, strict=True)]
-        model_metadata = {"model": {"workspace": workspace.name, "patch": patch.name}, "reference_points": points}
+        model_metadata = {
+            "model": {"workspace": workspace.name, "patch": patch.name},
+            "reference_points": points,
+        }
         archive_metadata = {"model": {"workspace": WORKSPACE, "patch": PATCH}, "reference_points": points}
         scenarios = {
             "bare pyhf (BkgOnly + 1 patch, 3 points)": lambda: bare_pyhf(workspace, patch),
@@ -124,7 +135,9 @@ def main() -> None:
                 [scratch / "note.txt"], {}, checks="check_checksums"
             ),
             "full validation, same two files": lambda: full_validation([workspace, patch], model_metadata),
-            "full validation, published tar.gz (650 patches)": lambda: full_validation([ARCHIVE], archive_metadata),
+            "full validation, published tar.gz (650 patches)": lambda: full_validation(
+                [ARCHIVE], archive_metadata
+            ),
             "full validation + plots (yields, profiled scan)": lambda: full_validation(
                 [workspace, patch], model_metadata, str(scratch / "plots")
             ),
@@ -136,7 +149,9 @@ def main() -> None:
         rows = []
         for label, measured in runs.items():
             wall, rss, result = summarise(measured)
-            if "status" in result and (result["status"] != "passed" or result["values"] not in (None, expected)):
+            if "status" in result and (
+                result["status"] != "passed" or result["values"] not in (None, expected)
+            ):
                 raise RuntimeError(f"{label}: {result}")
             rows.append((label, wall, rss, json.dumps(result.get("checks", {}))))
     budget = 2 * rows[0][1] + 1.0

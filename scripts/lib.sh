@@ -21,15 +21,81 @@ die() {
 
 port_open() { timeout 1 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
 
-stop_started() {
-    local pid
-    for pid in "${STARTED_PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
+# Stopped one by one in reverse order of starting: the web app and the Celery worker go
+# first, while the services they use still answer (a task that runs finishes in its warm
+# shutdown instead of failing on a stopped search server and hanging there). Whatever does
+# not stop within STOP_GRACE seconds is killed (a task it held is redelivered on the next start).
+STOP_GRACE=${DEMOS_STOP_GRACE:-30}
+# A process's descendants (pids), read from /proc: procps may be missing.
+descendants_of() {
+    local stat line pid fields queue=("$1")
+    local -A parent_of=()
+    for stat in /proc/[0-9]*/stat; do
+        read -r line <"$stat" 2>/dev/null || continue
+        pid=${stat#/proc/}
+        read -ra fields <<<"${line##*) }"
+        parent_of[${pid%/stat}]=${fields[1]}
     done
-    for pid in "${STARTED_PIDS[@]}"; do
+    while [ ${#queue[@]} -gt 0 ]; do
+        for pid in "${!parent_of[@]}"; do
+            if [ "${parent_of[$pid]}" = "${queue[0]}" ]; then
+                echo "$pid"
+                queue+=("$pid")
+            fi
+        done
+        queue=("${queue[@]:1}")
+    done
+}
+
+# Processes a stopped process left behind (a Celery pool child or a validation sandbox
+# whose parent was killed) get TERM, then KILL after a few seconds.
+stop_leftovers() {
+    local pid tenths left
+    [ $# -eq 0 ] && return
+    kill -TERM "$@" 2>/dev/null || true
+    for ((tenths = 0; tenths < 50; tenths++)); do
+        left=()
+        for pid in "$@"; do kill -0 "$pid" 2>/dev/null && left+=("$pid"); done
+        [ ${#left[@]} -eq 0 ] && return
+        sleep 0.1
+    done
+    kill -KILL "${left[@]}" 2>/dev/null || true
+}
+
+stop_started() {
+    local index pid tenths children
+    for ((index = ${#STARTED_PIDS[@]} - 1; index >= 0; index--)); do
+        pid=${STARTED_PIDS[index]}
+        children=$(descendants_of "$pid")
+        kill -TERM "$pid" 2>/dev/null || continue
+        tenths=0
+        while kill -0 "$pid" 2>/dev/null && [ "$tenths" -lt $((STOP_GRACE * 10)) ]; do
+            sleep 0.1
+            tenths=$((tenths + 1))
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "    process $pid did not stop within ${STOP_GRACE} s: killed" >&2
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
         wait "$pid" 2>/dev/null || true
+        # shellcheck disable=SC2086  # one word per pid
+        stop_leftovers $children
     done
     STARTED_PIDS=()
+}
+
+# Install Debian's PACKAGE when COMMAND is missing and we may (root with apt-get);
+# otherwise say what is missing and what that means (CONSEQUENCE).
+ensure_debian_package() {
+    local command=$1 package=$2 consequence=$3
+    command -v "$command" >/dev/null && return
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        note "installing Debian's $package"
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package") \
+            >>"$LOGS/apt.log" 2>&1 || note "could not install $package (see $LOGS/apt.log): $consequence"
+    else
+        note "$package is missing: run 'sudo apt-get install $package'; until then $consequence"
+    fi
 }
 
 # Start a background process, log to $LOGS/NAME.log, remember its pid.
@@ -193,7 +259,7 @@ ensure_search() {
 
 # DataCite: as configured when INVENIO_DATACITE_ENABLED is set, else a local
 # DataCite-protocol server (test prefix 10.80000, DOIs kept in var/) so that
-# published records get DOIs (site/demos_registry/doi/datacite_server.py).
+# published records get DOIs (scripts/datacite_server.py).
 ensure_datacite() {
     if [ -n "${INVENIO_DATACITE_ENABLED:-}" ]; then
         note "DataCite: configured by environment"
@@ -201,7 +267,7 @@ ensure_datacite() {
     fi
     local port
     port=$(free_port "${DEMOS_DATACITE_PORT:-5500}")
-    start_bg datacite "$VENV/bin/python" -m demos_registry.doi.datacite_server --port "$port" \
+    start_bg datacite "$VENV/bin/python" "$ROOT/scripts/datacite_server.py" --port "$port" \
         --prefix 10.80000 --username demos --password demos --store "$VAR/datacite-dois.json"
     wait_for_port "$port" "the local DataCite server" datacite
     export INVENIO_DATACITE_ENABLED=True INVENIO_DATACITE_URL="http://127.0.0.1:$port/" \

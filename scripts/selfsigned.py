@@ -1,6 +1,6 @@
 """Create a self-signed TLS certificate for the development web server (once).
 
-    python scripts/selfsigned.py DIR HOSTNAME   -> DIR/cert.pem, DIR/key.pem
+python scripts/selfsigned.py DIR HOSTNAME   -> DIR/cert.pem, DIR/key.pem
 """
 
 import datetime
@@ -33,7 +33,7 @@ def main():
     folder.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)

@@ -12,19 +12,20 @@ it ready. Tests therefore commit for real and create uniquely named data.
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 # Before the registry's config module is imported: the suite runs on osmem-server.
 os.environ.setdefault("INVENIO_DEMOS_EMBEDDED_SEARCH", "True")
 
-import pytest  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-from invenio_app.factory import create_app as create_invenio_app  # noqa: E402
-from invenio_db import db as invenio_db  # noqa: E402
+import pytest
+import sqlalchemy as sa
+from invenio_app.factory import create_app as create_invenio_app
+from invenio_db import db as invenio_db
+from rest_helpers import TEST_PASSWORD, user_with_token
+from werkzeug.serving import make_server
 
-from rest_helpers import TEST_PASSWORD, user_with_token  # noqa: E402
-
-from demos_registry.cli.setup import setup_instance  # noqa: E402
+from demos_registry.cli.setup import setup_instance
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_MODELS = REPO.parent / "shared" / "models"
@@ -112,6 +113,9 @@ def app_config(app_config, broker_uri):
         SITE_UI_URL="http://localhost",
         SITE_API_URL="http://localhost/api",
         THEME_FRONTPAGE=False,
+        # Owners publish directly here, to exercise publication in every test without a
+        # curator; the registry's review-by-default is tested in test_review_policy.py.
+        RDM_COMMUNITY_REQUIRED_TO_PUBLISH=False,
     )
     return app_config
 
@@ -167,6 +171,13 @@ def api_headers(researcher):
     }
 
 
+@pytest.fixture(scope="module")
+def curator_headers(app):
+    """JSON headers of the curator account the set-up creates (curates every domain community)."""
+    token = user_with_token("curator@demos.local", "curator")[1]
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
 @pytest.fixture()
 def logged_in_client(client, researcher):
     """A test client with the researcher logged in through the login form."""
@@ -177,3 +188,26 @@ def logged_in_client(client, researcher):
     )
     assert response.status_code in (200, 302), response.data[:500]
     return client
+
+
+@pytest.fixture(scope="module")
+def api_app(app):
+    """The REST application mounted under /api (its config is the one the API reads)."""
+    wsgi = app.wsgi_app
+    while not hasattr(wsgi, "mounts"):
+        wsgi = wsgi.app
+    return wsgi.mounts["/api"]
+
+
+@pytest.fixture(scope="module")
+def live_api(app):
+    """The app served over HTTP on a free loopback port, for the length of the module.
+
+    Anonymous calls go through it: a fresh HTTP request, as a script without a token makes.
+    """
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/api"
+    server.shutdown()
+    thread.join(timeout=10)

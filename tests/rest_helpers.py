@@ -5,12 +5,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask_security.utils import hash_password
+from invenio_access.permissions import authenticated_user, system_identity
+from invenio_access.utils import get_identity
 from invenio_accounts.proxies import current_datastore
+from invenio_communities.proxies import current_communities
 from invenio_db import db
 from invenio_oauth2server.models import Token
-
-from invenio_access.permissions import authenticated_user
-from invenio_access.utils import get_identity
 from invenio_rdm_records.proxies import current_rdm_records_service
 from invenio_search.proxies import current_search_client
 
@@ -41,7 +41,26 @@ def user_with_token(email, username, full_name=None, role=None, scopes=()):
 
 
 BELLE2_DOI = "10.1103/PhysRevD.109.112006"
-TWO_BIN_ENTRY = Path(__file__).resolve().parent.parent / "app_data/demo_models/pyhf-2-bin-1-channel/entry.json"
+TWO_BIN_ENTRY = (
+    Path(__file__).resolve().parent.parent / "app_data/demo_models/pyhf-2-bin-1-channel/entry.json"
+)
+SEED_ENTRY_KEYS = {
+    "model_id",
+    "name",
+    "doi",
+    "version",
+    "domain",
+    "collaboration",
+    "file_location",
+    "checksum",
+    "reference_points",
+    "metadata",
+    "validation_status",
+    "submission_date",
+    "last_updated",
+}
+"""The fields of a registry entry as the DEMOS seed prints it (written out, not taken from the code)."""
+
 TWO_BIN_REFERENCE_POINTS = json.loads(TWO_BIN_ENTRY.read_text())["reference_points"]
 """−2 ln L of ../shared/models/pyhf/2-bin_1-channel.json, the file the tests upload."""
 
@@ -138,3 +157,21 @@ def publish(client, headers, draft_id):
 def error_fields(response):
     """The field paths named in an error response (or a draft's errors)."""
     return {error["field"] for error in response.json.get("errors", [])}
+
+
+def submit_to_community(client, headers, draft_id, slug="demos-particle"):
+    """Create the community-submission request of a draft and submit it; returns the request."""
+    community = current_communities.service.read(system_identity, slug)
+    response = client.put(
+        f"/api/records/{draft_id}/draft/review",
+        headers=headers,
+        json={"receiver": {"community": str(community.id)}, "type": "community-submission"},
+    )
+    assert response.status_code == 200, response.json
+    response = client.post(
+        f"/api/records/{draft_id}/draft/actions/submit-review",
+        headers=headers,
+        json={"payload": {"content": "Please review this model.", "format": "html"}},
+    )
+    assert response.status_code == 202, response.json
+    return response.json

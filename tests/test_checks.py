@@ -7,59 +7,28 @@ model can be submitted, but the curator cannot accept it until they override
 the verdict with a reason; then accepting publishes it in the community.
 """
 
-import pytest
-from demos_registry.checks.check import DEMOS_CHECK_ID
-from demos_registry.communities import ensure_domain_communities
-from demos_registry.model_validation.api import save
-from demos_registry.model_validation.state import PENDING, system_actor, transition
 from invenio_access.permissions import system_identity
 from invenio_checks.api import ChecksAPI
 from invenio_checks.models import CheckConfig
 from invenio_communities.proxies import current_communities
 from invenio_db import db
 from invenio_rdm_records.records.api import RDMDraft, RDMRecord
-from rest_helpers import user_with_token
-from test_model_validation import bearer, shifted_points, uploaded_model
+from rest_helpers import submit_to_community, user_with_token
+from test_validation_runs import shifted_points, uploaded_model
+
+from demos_registry.communities import ensure_domain_communities
+from demos_registry.curator_checks.check import DEMOS_CHECK_ID
+from demos_registry.validation_runs.api import save
+from demos_registry.validation_runs.state import PENDING, system_actor, transition
 
 COMMUNITY = "demos-particle"
-
-
-@pytest.fixture(scope="module")
-def curator_headers(app):
-    """JSON headers of the curator account the set-up creates."""
-    return bearer(user_with_token("curator@demos.local", "curator")[1])
-
-
-def submit_to_community(client, headers, draft_id, slug=COMMUNITY):
-    """Create the community-submission request of a draft and submit it; returns the request."""
-    community = current_communities.service.read(system_identity, slug)
-    response = client.put(
-        f"/api/records/{draft_id}/draft/review",
-        headers=headers,
-        json={
-            "receiver": {"community": str(community.id)},
-            "type": "community-submission",
-        },
-    )
-    assert response.status_code == 200, response.json
-    response = client.post(
-        f"/api/records/{draft_id}/draft/actions/submit-review",
-        headers=headers,
-        json={"payload": {"content": "Please review this model.", "format": "html"}},
-    )
-    assert response.status_code == 202, response.json
-    return response.json
 
 
 def verdict_runs(draft_id):
     """The DEMOS check runs of a draft, through invenio-checks' API."""
     db.session.expire_all()
     draft = RDMDraft.pid.resolve(draft_id, registered_only=False)
-    return [
-        run
-        for run in ChecksAPI.get_runs(draft)
-        if run.config.check_id == DEMOS_CHECK_ID
-    ]
+    return [run for run in ChecksAPI.get_runs(draft) if run.config.check_id == DEMOS_CHECK_ID]
 
 
 def accept(client, headers, request_id):
@@ -76,17 +45,12 @@ def test_every_domain_community_has_the_check_configured(app):
     curator = user_with_token("curator@demos.local", "curator")[0]
     ensure_domain_communities(curator)
     configs = CheckConfig.query.filter_by(check_id=DEMOS_CHECK_ID).all()
-    slugs = {
-        current_communities.service.read(system_identity, str(c.community_id))["slug"]
-        for c in configs
-    }
+    slugs = {current_communities.service.read(system_identity, str(c.community_id))["slug"] for c in configs}
     assert len(configs) == len(slugs) == 6
     assert COMMUNITY in slugs
 
 
-def test_submission_shows_each_check_with_its_reason(
-    client, api_headers, shared_models
-):
+def test_submission_shows_each_check_with_its_reason(client, api_headers, shared_models):
     """A passing model's request carries the report: checks, reasons, parameters, points."""
     draft = uploaded_model(client, api_headers, shared_models)
     submit_to_community(client, api_headers, draft["id"])
@@ -131,20 +95,11 @@ def test_failed_model_cannot_be_accepted_until_a_curator_overrides(
     response = accept(client, curator_headers, request["id"])
     assert response.status_code == 400, response.json
     message = response.json["message"]
-    assert message.startswith(
-        "Error for action 'accept': the model failed validation (reference_points: "
-    )
+    assert message.startswith("Error for action 'accept': the model failed validation (reference_points: ")
     assert "Override the verdict with a written reason" in message
-    assert (
-        client.get(f"/api/requests/{request['id']}", headers=curator_headers).json[
-            "status"
-        ]
-        == "submitted"
-    )
+    assert client.get(f"/api/requests/{request['id']}", headers=curator_headers).json["status"] == "submitted"
 
-    reason = (
-        "The reference values predate a pyhf fix; the curator recomputed them by hand."
-    )
+    reason = "The reference values predate a pyhf fix; the curator recomputed them by hand."
     response = client.post(
         f"/api/records/{draft['id']}/validation/override",
         headers=curator_headers,
@@ -164,9 +119,7 @@ def test_failed_model_cannot_be_accepted_until_a_curator_overrides(
     assert record["custom_fields"]["demos:validation"]["status"] == "overridden"
 
 
-def test_accept_waits_for_an_unfinished_validation(
-    client, api_headers, curator_headers, shared_models
-):
+def test_accept_waits_for_an_unfinished_validation(client, api_headers, curator_headers, shared_models):
     """A submission whose verdict is not in yet is not accepted, and the curator is told why."""
     draft = uploaded_model(client, api_headers, shared_models)
     request = submit_to_community(client, api_headers, draft["id"])
@@ -186,18 +139,14 @@ def test_accept_waits_for_an_unfinished_validation(
     assert run.result["status"] == "pending"
 
 
-def test_revalidation_updates_the_request_checks(
-    client, api_headers, curator_headers, shared_models
-):
+def test_revalidation_updates_the_request_checks(client, api_headers, curator_headers, shared_models):
     """A curator's re-validation is reflected in the request's check run (same run, new verdict)."""
     draft = uploaded_model(client, api_headers, shared_models)
     submit_to_community(client, api_headers, draft["id"])
     (before,) = verdict_runs(draft["id"])
     decided_at = before.result["decision"]["at"]
 
-    response = client.post(
-        f"/api/records/{draft['id']}/validation", headers=curator_headers
-    )
+    response = client.post(f"/api/records/{draft['id']}/validation", headers=curator_headers)
     assert response.status_code == 202, response.json
     (after,) = verdict_runs(draft["id"])
     assert after.id == before.id

@@ -8,23 +8,32 @@ of its own between the request's load and its commit.
 """
 
 import json
+import threading
+import time
 
 import pytest
-from demos_registry.model_validation.api import load, lock_fresh, save
-from demos_registry.model_validation.state import current, system_actor, transition
+import sqlalchemy as sa
+from invenio_access.permissions import system_identity
 from invenio_db import db
+from invenio_rdm_records.proxies import current_rdm_records_service
 from invenio_rdm_records.records.api import RDMDraft
 from invenio_records.systemfields.relations.errors import InvalidRelationValue
 from rest_helpers import create_draft, model_metadata, upload_file
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from test_model_validation import MODEL_FILE
+from test_validation_runs import MODEL_FILE
+
+from demos_registry.validation_runs.api import load, lock_fresh, save
+from demos_registry.validation_runs.state import current, system_actor, transition
 
 
 @pytest.fixture()
 def draft_id(client, api_headers, shared_models):
     """A draft model with one validated file."""
     draft = create_draft(client, api_headers, model_metadata("Concurrent writes")).json
-    upload_file(client, api_headers, draft["id"], MODEL_FILE, (shared_models / "pyhf" / MODEL_FILE).read_bytes())
+    upload_file(
+        client, api_headers, draft["id"], MODEL_FILE, (shared_models / "pyhf" / MODEL_FILE).read_bytes()
+    )
     return draft["id"]
 
 
@@ -70,3 +79,66 @@ def test_files_uploaded_one_by_one_keep_every_checksum(client, api_headers, draf
     upload_file(client, api_headers, draft_id, "notes.json", json.dumps({"note": 1}).encode())
     draft = client.get(f"/api/records/{draft_id}/draft", headers=api_headers).json
     assert {c["key"] for c in draft["custom_fields"]["demos:checksums"]} == {MODEL_FILE, "notes.json"}
+
+
+def uploaded_but_not_committed(client, headers, draft_id, names):
+    """Files initialised and their content sent, their commit still to come (as the uploader does)."""
+    files_url = f"/api/records/{draft_id}/draft/files"
+    response = client.post(files_url, headers=headers, data=json.dumps([{"key": name} for name in names]))
+    assert response.status_code == 201, response.json
+    octet = {**headers, "Content-Type": "application/octet-stream"}
+    for name in names:
+        response = client.put(f"{files_url}/{name}/content", headers=octet, data=json.dumps({"file": name}))
+        assert response.status_code == 200, response.json
+
+
+def lock_waiters():
+    """Sessions of this database waiting for a lock."""
+    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    with db.engine.connect() as connection:
+        return connection.execute(sa.text(query)).scalar()
+
+
+def test_two_files_committed_at_once_do_not_deadlock(app, client, api_headers, draft_id):
+    """Two commits of one draft at once (the form uploads several files in parallel) both succeed.
+
+    Writing a file's row locks the draft row through the foreign key; the commit then locks
+    the draft row for update. Two commits that both wrote their file row before either took
+    the update lock waited for each other, and PostgreSQL aborted one ("deadlock detected");
+    the form showed a failed upload. Here both commits are started while another session
+    holds the draft row, so they reach the same point together when it lets go.
+    """
+    uploaded_but_not_committed(client, api_headers, draft_id, ["first.json", "second.json"])
+    holding, release = threading.Event(), threading.Event()
+    outcome = {}
+
+    def hold_the_draft_row():
+        with app.app_context():
+            load(draft_id, True)
+            holding.set()
+            release.wait(60)
+            db.session.rollback()
+
+    def commit(key):
+        with app.app_context():
+            try:
+                current_rdm_records_service.draft_files.commit_file(system_identity, draft_id, key)
+                outcome[key] = "committed"
+            except OperationalError as error:
+                db.session.rollback()
+                outcome[key] = str(error.orig).splitlines()[0]
+
+    holder = threading.Thread(target=hold_the_draft_row)
+    holder.start()
+    assert holding.wait(30)
+    commits = [threading.Thread(target=commit, args=(key,)) for key in ("first.json", "second.json")]
+    for thread in commits:
+        thread.start()
+    deadline = time.monotonic() + 30
+    while lock_waiters() < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    release.set()
+    for thread in [holder, *commits]:
+        thread.join(120)
+
+    assert outcome == {"first.json": "committed", "second.json": "committed"}

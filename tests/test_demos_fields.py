@@ -24,9 +24,7 @@ def published_model(client, headers, shared_models, payload):
     assert response.status_code == 201, response.json
     assert not response.json.get("errors"), response.json["errors"]
     draft_id = response.json["id"]
-    upload_file(
-        client, headers, draft_id, MODEL_FILE, (shared_models / "pyhf" / MODEL_FILE).read_bytes()
-    )
+    upload_file(client, headers, draft_id, MODEL_FILE, (shared_models / "pyhf" / MODEL_FILE).read_bytes())
     response = publish(client, headers, draft_id)
     assert response.status_code == 202, response.json
     return response.json
@@ -69,16 +67,47 @@ def test_system_fields_cannot_be_written_by_users(client, api_headers):
     assert fields["demos:model_id"] == model_id
 
     payload["custom_fields"]["demos:model_id"] = str(uuid.uuid4())
-    response = client.put(
-        f"/api/records/{response.json['id']}/draft", headers=api_headers, json=payload
-    )
+    response = client.put(f"/api/records/{response.json['id']}/draft", headers=api_headers, json=payload)
     assert response.json["custom_fields"]["demos:model_id"] == model_id
 
 
-def test_model_id_is_assigned_when_missing(client, api_headers):
-    """Every model gets a UUID, stable across versions."""
-    response = create_draft(client, api_headers, model_metadata("Model without id"))
-    assert uuid.UUID(response.json["custom_fields"]["demos:model_id"])
+def new_version(client, headers, record):
+    """A new version of a published record with its files imported; returns the draft JSON."""
+    response = client.post(f"/api/records/{record['id']}/versions", headers=headers)
+    assert response.status_code == 201, response.json
+    draft = response.json
+    response = client.post(f"/api/records/{draft['id']}/draft/actions/files-import", headers=headers)
+    assert response.status_code == 201, response.json
+    return draft
+
+
+def test_model_id_is_assigned_when_missing(client, api_headers, shared_models):
+    """Every model gets its own UUID, and every version of a model keeps it."""
+    other = create_draft(client, api_headers, model_metadata("Another model without id")).json
+    record = published_model(client, api_headers, shared_models, model_metadata("Model without id"))
+    model_id = record["custom_fields"]["demos:model_id"]
+    assert str(uuid.UUID(model_id)) == model_id
+    assert other["custom_fields"]["demos:model_id"] != model_id
+
+    draft = new_version(client, api_headers, record)
+    assert draft["id"] != record["id"]
+    assert draft["custom_fields"]["demos:model_id"] == model_id
+    payload = {
+        **draft,
+        "custom_fields": {
+            **draft["custom_fields"],
+            "demos:model_version": "2.0.0",
+            "demos:model_id": str(uuid.uuid4()),
+        },
+    }
+    response = client.put(f"/api/records/{draft['id']}/draft", headers=api_headers, json=payload)
+    assert response.status_code == 200, response.json
+    response = publish(client, api_headers, draft["id"])
+    assert response.status_code == 202, response.json
+    second = response.json
+    assert second["custom_fields"]["demos:model_version"] == "2.0.0"
+    assert second["custom_fields"]["demos:model_id"] == model_id
+    assert second["parent"]["id"] == record["parent"]["id"]
 
 
 INVALID_VALUES = {
@@ -178,7 +207,7 @@ def test_exports_carry_model_type_subjects_and_relations(client, api_headers, sh
         headers={"Accept": "application/vnd.datacite.datacite+json"},
     )
     datacite = response.json
-    schema45.validate(datacite)
+    assert [error.message for error in schema45.validator.iter_errors(datacite)] == []
     assert datacite["types"]["resourceTypeGeneral"] == "Model"
     subjects = {s["subject"] for s in datacite["subjects"]}
     assert {"Particle physics", "Belle II", "B-meson", "rare-decay"} <= subjects

@@ -13,17 +13,20 @@ import os
 import re
 import shlex
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
+from demos_registry.validation_runs.queues import DEFAULT_VALIDATION_QUEUE
+
 REPO = Path(__file__).resolve().parent.parent
 DOCKER = REPO / "docker"
 NGINX = DOCKER / "nginx"
 
-APP_SERVICES = ("setup", "web", "worker", "beat")
+APP_SERVICES = ("setup", "web", "worker", "validation-worker", "beat")
 # Not settings of any config module, but read by the code named here.
 READ_WITHOUT_DEFAULT = {
     "PROXYFIX_CONFIG": "invenio_base.wsgi",
@@ -49,7 +52,9 @@ STRING_SETTINGS = (
 )
 # Values a secret could take that are also Python literals.
 TRICKY_VALUES = ("10.5281", "123456", "1e10", "True", "None", "0x1f")
-REGISTRY_HOSTS = re.compile(r"index-url|extra-index|find-links|--registry|https?://[^\s\"']*(simple|registry)", re.I)
+REGISTRY_HOSTS = re.compile(
+    r"index-url|extra-index|find-links|--registry|https?://[^\s\"']*(simple|registry)", re.I
+)
 """What pointing pip or npm at a package registry looks like: index flags or a registry URL."""
 
 
@@ -238,7 +243,7 @@ def app_environment(services, name):
 # =================
 def test_compose_has_the_expected_services(services):
     expected = {
-        "setup", "web", "worker", "beat", "frontend",
+        "setup", "web", "worker", "validation-worker", "beat", "frontend",
         "db", "cache", "mq", "search", "s3", "s3-setup",
     }  # fmt: skip
     assert expected <= set(services)
@@ -267,7 +272,7 @@ def test_dependency_conditions_can_be_met(services):
 
 
 def test_web_and_worker_wait_for_setup(services):
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "validation-worker", "beat"):
         condition = services[name]["depends_on"]["setup"]["condition"]
         assert condition == "service_completed_successfully", name
 
@@ -315,10 +320,20 @@ def test_app_commands(services):
     assert schedule.startswith("/opt/invenio/var/beat/")  # writable for the app user
     assert "/opt/invenio/var/beat" in read("Dockerfile")
 
-    assert services["setup"]["command"] == ["setup"]
-    entrypoint = read("docker/entrypoint.sh")
-    assert 'exec "$(dirname "$0")/setup.sh"' in entrypoint
-    assert "invenio demos setup" in read("docker/setup.sh")
+    assert services["setup"]["command"] == ["setup"]  # test_entrypoint_setup_runs_the_setup_job
+    assert ("ENTRYPOINT", '["/opt/invenio/src/docker/entrypoint.sh"]') in dockerfile_instructions()
+    assert ("COPY", "docker/ docker/") in dockerfile_instructions()
+
+
+def test_validation_worker_consumes_only_the_validation_queue(rendered):
+    """Validations have workers of their own; the general worker never takes one."""
+    validation = shlex.split(command_text(rendered["validation-worker"]))
+    assert validation[:4] == ["celery", "--app", "invenio_app.celery", "worker"]
+    assert validation[validation.index("--queues") + 1] == DEFAULT_VALIDATION_QUEUE
+    assert validation[validation.index("--prefetch-multiplier") + 1] == "1"
+    worker = shlex.split(command_text(rendered["worker"]))
+    assert DEFAULT_VALIDATION_QUEUE not in worker[worker.index("--queues") + 1].split(",")
+    assert "INVENIO_DEMOS_VALIDATION_QUEUE" not in rendered["web"]["environment"]
 
 
 def test_gunicorn_binds_the_port_nginx_proxies_to():
@@ -405,7 +420,11 @@ def run_entrypoint(**env):
     """docker/entrypoint.sh with only the given environment (and PATH), running `echo started`."""
     return subprocess.run(
         ["sh", str(REPO / "docker/entrypoint.sh"), "echo", "started"],
-        env={"PATH": os.environ["PATH"], **env}, capture_output=True, text=True, timeout=30, check=False,
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
 
 
@@ -416,7 +435,10 @@ def run_entrypoint(**env):
         ({**REAL_SECRETS, "INVENIO_SECURITY_PASSWORD_SALT": "'CHANGE_ME'"}, "INVENIO_SECURITY_PASSWORD_SALT"),
         ({**REAL_SECRETS, "INVENIO_S3_SECRET_ACCESS_KEY": "'CHANGE_ME'"}, "INVENIO_S3_SECRET_ACCESS_KEY"),
         ({"INVENIO_SECURITY_PASSWORD_SALT": "'s4lt-real'"}, "INVENIO_SECRET_KEY(unset)"),
-        ({"INVENIO_SECRET_KEY": "''", "INVENIO_SECURITY_PASSWORD_SALT": "'s4lt-real'"}, "INVENIO_SECRET_KEY(unset)"),
+        (
+            {"INVENIO_SECRET_KEY": "''", "INVENIO_SECURITY_PASSWORD_SALT": "'s4lt-real'"},
+            "INVENIO_SECRET_KEY(unset)",
+        ),
     ],
 )
 def test_entrypoint_refuses_placeholders_and_missing_secrets(env, named):
@@ -427,14 +449,130 @@ def test_entrypoint_refuses_placeholders_and_missing_secrets(env, named):
 
 
 def test_entrypoint_starts_with_real_secrets():
-    """The positive control: real values run the command."""
+    """The positive control: real values run the command, arguments as given."""
     result = run_entrypoint(**REAL_SECRETS)
     assert result.returncode == 0 and result.stdout.strip() == "started", result.stderr
 
 
+def stub_command(bin_dir, name, log, exit_code=0):
+    """An executable NAME in bin_dir that appends "NAME ARGUMENTS" to log and exits with exit_code."""
+    stub = bin_dir / name
+    stub.write_text(f"#!/bin/sh\necho \"{name} $*\" >> '{log}'\nexit {exit_code}\n")
+    stub.chmod(0o755)
+
+
+@dataclass
+class SetupJob:
+    """``entrypoint.sh setup`` (the `setup` service) in a scratch instance, commands stubbed."""
+
+    root: Path
+
+    @property
+    def instance(self):
+        return self.root / "instance"
+
+    @property
+    def volume(self):
+        return self.root / "static-volume"
+
+    @property
+    def log(self):
+        return self.root / "calls.log"
+
+    def run(self, stubs=("invenio",), failing=None, **env):
+        """Run the job with PATH's `stubs` replaced by stubs (`failing` exits 3); env None unsets."""
+        bin_dir = self.root / "bin"
+        bin_dir.mkdir(exist_ok=True)
+        for name in stubs:
+            stub_command(bin_dir, name, self.log, exit_code=3 if name == failing else 0)
+        environment = {
+            **REAL_SECRETS,
+            "INVENIO_INSTANCE_PATH": str(self.instance),
+            "DEMOS_STATIC_VOLUME": str(self.volume),
+            **env,
+        }
+        return subprocess.run(
+            ["sh", str(REPO / "docker/entrypoint.sh"), "setup"],
+            env={
+                "PATH": f"{bin_dir}:{os.environ['PATH']}",
+                **{name: value for name, value in environment.items() if value is not None},
+            },
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+
+    def calls(self):
+        """The stubbed commands that ran, in order: "NAME ARGUMENTS" each."""
+        return self.log.read_text().splitlines() if self.log.exists() else []
+
+
+@pytest.fixture()
+def setup_job(tmp_path):
+    """A scratch instance whose built static files the job copies into an empty volume."""
+    job = SetupJob(tmp_path)
+    (job.instance / "static" / "dist").mkdir(parents=True)
+    (job.instance / "static" / "dist" / "main.3f2a.js").write_text("bundle")
+    job.volume.mkdir()
+    return job
+
+
+def test_entrypoint_setup_runs_the_setup_job(setup_job):
+    """`setup` (the setup service's command) initialises the instance and fills the static volume."""
+    result = setup_job.run()
+    assert result.returncode == 0, result.stderr
+    password_file = setup_job.instance / "data" / "admin-password"
+    assert setup_job.calls() == [
+        f"invenio demos setup --admin-email admin@demos.local --password-file {password_file}"
+    ]
+    assert (setup_job.volume / "dist" / "main.3f2a.js").read_text() == "bundle"
+    assert result.stdout.splitlines()[-1] == "==> setup complete"
+
+
+def test_entrypoint_setup_makes_s3_the_default_files_location(setup_job):
+    result = setup_job.run(DEMOS_FILES_LOCATION_URI="s3://demos-files", DEMOS_ADMIN_EMAIL="ops@example.org")
+    assert result.returncode == 0, result.stderr
+    calls = setup_job.calls()
+    assert calls[0].startswith("invenio demos setup --admin-email ops@example.org ")
+    assert calls[1:] == [
+        "invenio files location create --default s3-default s3://demos-files",
+        "invenio files location list",
+    ]
+
+
+def test_entrypoint_setup_stops_at_the_first_failing_step(setup_job):
+    """A failed `invenio demos setup` fails the job (web and worker then never start)."""
+    result = setup_job.run(failing="invenio", DEMOS_FILES_LOCATION_URI="s3://demos-files")
+    assert result.returncode == 3
+    assert len(setup_job.calls()) == 1 and setup_job.calls()[0].startswith("invenio demos setup ")
+    assert "setup complete" not in result.stdout
+    assert list(setup_job.volume.iterdir()) == []
+
+
+def test_entrypoint_setup_needs_the_instance_path(setup_job):
+    result = setup_job.run(INVENIO_INSTANCE_PATH=None)
+    assert result.returncode != 0
+    assert "INVENIO_INSTANCE_PATH" in result.stderr
+    assert setup_job.calls() == []
+
+
+def test_entrypoint_setup_refuses_placeholders_before_any_step(setup_job):
+    result = setup_job.run(INVENIO_SECRET_KEY="'CHANGE_ME'")
+    assert result.returncode == 1 and "refusing to start" in result.stderr
+    assert setup_job.calls() == []
+    assert list(setup_job.volume.iterdir()) == []
+
+
 def test_env_example_satisfies_compose(compose, env_example):
-    """With .env.example as .env, docker compose would interpolate without an error."""
-    interpolate_all(compose, env_example)
+    """With .env.example as .env, docker compose interpolates every service; a missing line stops it."""
+    assert set(interpolate_all(compose, env_example)["services"]) == set(compose["services"])
+    required = {name for text in strings_in(compose) for name, op in variables_in(text) if op == ":?"}
+    assert {"SECRET_KEY", "SECURITY_PASSWORD_SALT", "POSTGRES_PASSWORD"} <= required
+    for name in required:
+        without = {key: value for key, value in env_example.items() if key != name}
+        with pytest.raises(KeyError, match=f"{name} is required"):
+            interpolate_all(compose, without)
 
 
 @pytest.fixture(scope="module")
@@ -480,7 +618,7 @@ def test_service_urls_point_at_compose_services(rendered):
 
 def test_app_services_get_the_same_settings(rendered):
     web = rendered["web"]["environment"]
-    for name in ("setup", "worker", "beat"):
+    for name in ("setup", "worker", "validation-worker", "beat"):
         environment = rendered[name]["environment"]
         shared = {k: v for k, v in environment.items() if k.startswith("INVENIO_")}
         assert shared == {k: v for k, v in web.items() if k.startswith("INVENIO_")}, name
@@ -625,14 +763,19 @@ def test_nginx_rewrites_s3_redirects_for_the_endpoint_the_app_signs_for(rendered
     assert f"proxy_set_header Host {urlsplit(endpoint).netloc};" in config
 
 
-def test_nginx_serves_the_static_volume_setup_fills(services):
+def test_nginx_serves_the_static_volume_setup_fills(services, setup_job):
     config = read("docker/nginx/default.conf.template")
     frontend_mounts = dict(v.split(":")[:2] for v in services["frontend"]["volumes"])
     setup_mounts = dict(v.split(":")[:2] for v in services["setup"]["volumes"])
     assert frontend_mounts["static"] == "/srv/static"
     assert "alias /srv/static/;" in config
     assert setup_mounts["static"] == "/opt/invenio/var/static"
-    assert "DEMOS_STATIC_VOLUME:-/opt/invenio/var/static" in read("docker/setup.sh")
+    # Without DEMOS_STATIC_VOLUME (as in compose), the job copies into that mount.
+    result = setup_job.run(stubs=("invenio", "cp"), DEMOS_STATIC_VOLUME=None)
+    assert result.returncode == 0, result.stderr
+    assert setup_job.calls()[-1] == (
+        f"cp -RL --preserve=mode,timestamps {setup_job.instance}/static/. /opt/invenio/var/static/"
+    )
 
 
 def test_nginx_upload_location(services):
@@ -647,7 +790,7 @@ def test_nginx_upload_location(services):
 
 
 def test_upload_limit_is_the_same_in_nginx_and_the_app(rendered):
-    """nginx's limit for file contents must not exceed what the app then reads (413 otherwise)."""
+    """Nginx's limit for file contents must not exceed what the app then reads (413 otherwise)."""
     nginx_limit = rendered["frontend"]["environment"]["DEMOS_MAX_UPLOAD_SIZE"]
     app_limit = invenio_config_value(rendered["web"]["environment"]["INVENIO_MAX_CONTENT_LENGTH"])
     assert isinstance(app_limit, int) and app_limit >= 100 * 1024 * 1024

@@ -9,7 +9,7 @@ from pathlib import Path
 from invenio_access.permissions import system_identity
 from invenio_rdm_records.proxies import current_rdm_records_service
 from invenio_search.engine import dsl
-from rest_helpers import create_draft, model_metadata, refresh_records_index, upload_file
+from rest_helpers import SEED_ENTRY_KEYS, create_draft, model_metadata, refresh_records_index, upload_file
 
 from demos_registry.cli import demos
 from demos_registry.registry_entries.service import export_entry
@@ -97,9 +97,7 @@ def test_export_gives_the_seed_shape(app):
     entry = json.loads((DEMO_MODELS / "belle2-bplus-kplus-nunu-pedagogical" / "entry.json").read_text())
     record = published_by_model_id(entry["model_id"])
     exported = export_entry(record["id"])
-    for key in ("model_id", "name", "doi", "version", "domain", "collaboration", "file_location",
-                "checksum", "reference_points", "metadata", "validation_status",
-                "submission_date", "last_updated"):
+    for key in SEED_ENTRY_KEYS:
         assert key in exported
     assert exported["model_id"] == entry["model_id"]
     assert exported["doi"] == "10.1103/PhysRevD.109.112006"

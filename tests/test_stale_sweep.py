@@ -10,14 +10,15 @@ from datetime import timedelta
 
 import pytest
 from celery import current_app as current_celery
-from demos_registry.model_validation.tasks import SWEEPER, sweep_stale_validations
 from rest_helpers import (
     create_draft,
     model_metadata,
     upload_file,
 )
-from test_model_validation import MODEL_FILE
+from test_validation_runs import MODEL_FILE
 from worker_process import through_the_broker  # noqa: F401  (fixture, used by pytestmark)
+
+from demos_registry.validation_runs.tasks import SWEEPER, sweep_stale_validations
 
 pytestmark = pytest.mark.usefixtures("through_the_broker")
 
@@ -42,15 +43,20 @@ def sweeps(client, headers, draft_id):
     return [entry for entry in history if entry["actor"] == SWEEPER]
 
 
-def test_the_sweep_records_backs_off_and_walks_every_page(unconsumed_queue, client, api_headers, shared_models):
+def test_the_sweep_records_backs_off_and_walks_every_page(
+    unconsumed_queue, client, api_headers, shared_models
+):
     """Three pending drafts: re-queued once each, not again at once, again after the back-off."""
     drafts = []
     for number in range(3):
         draft = create_draft(client, api_headers, model_metadata(f"Unconsumed validation {number}")).json
-        upload_file(client, api_headers, draft["id"], MODEL_FILE, (shared_models / "pyhf" / MODEL_FILE).read_bytes())
+        upload_file(
+            client, api_headers, draft["id"], MODEL_FILE, (shared_models / "pyhf" / MODEL_FILE).read_bytes()
+        )
         drafts.append(draft["id"])
     assert all(
-        client.get(f"/api/records/{d}/validation", headers=api_headers).json["status"] == "pending" for d in drafts
+        client.get(f"/api/records/{d}/validation", headers=api_headers).json["status"] == "pending"
+        for d in drafts
     )
     time.sleep(STALE_AFTER.total_seconds() + 0.5)
 

@@ -36,7 +36,9 @@ def headers(app, researcher):
     manager, manager_token = user_with_token("manager@demos.test", "community-manager")
     community = current_communities.service.read(system_identity, "demos-particle")
     current_communities.service.members.add(
-        system_identity, community.id, {"members": [{"type": "user", "id": str(manager.id)}], "role": "manager"}
+        system_identity,
+        community.id,
+        {"members": [{"type": "user", "id": str(manager.id)}], "role": "manager"},
     )
     db.session.commit()
     return {
@@ -100,7 +102,10 @@ def test_override_is_for_curators_only(app, headers, submitted_model, role):
     if role in MAY_OVERRIDE:  # the first one overrides (needs_review: no reference points), then 400
         assert response.status_code in (200, 400), (role, response.json)
         if response.status_code == 200:
-            assert response.json["status"] == "overridden" and response.json["history"][-1]["actor"]["type"] == "curator"
+            assert (
+                response.json["status"] == "overridden"
+                and response.json["history"][-1]["actor"]["type"] == "curator"
+            )
         else:
             assert "only a failed or needs_review verdict" in json.dumps(response.json)
     else:

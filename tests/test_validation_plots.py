@@ -4,12 +4,21 @@ from urllib.parse import urlsplit
 
 import pytest
 from rest_helpers import publish, upload_file
-from test_model_validation import MODEL_FILE, uploaded_model
-
-from demos_registry.model_validation.plots import figure_keys
+from test_validation_runs import MODEL_FILE, uploaded_model
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 OTHER_MODEL_FILE = "example_bkgonly.json"
+
+
+def figure_files(*stems):
+    """The media files the engine draws for each figure: PNG, SVG and PNG thumbnail."""
+    return {f"{stem}{suffix}" for stem in stems for suffix in (".png", ".svg", ".thumb.png")}
+
+
+TWO_BIN_FIGURES = figure_files("scan", "yields_singlechannel")
+"""The two-bin model's one channel is called `singlechannel`."""
+OTHER_MODEL_FIGURES = figure_files("scan", "yields_channel1")
+"""example_bkgonly.json's one channel is called `channel1`."""
 
 
 def path_of(url):
@@ -24,7 +33,7 @@ def figures_of(record):
 
 
 def media_entries(client, headers, record_id, draft):
-    """key → media-file entry of a draft or record, through the media-files API."""
+    """Key → media-file entry of a draft or record, through the media-files API."""
     prefix = f"/api/records/{record_id}/draft" if draft else f"/api/records/{record_id}"
     response = client.get(f"{prefix}/media-files", headers=headers)
     assert response.status_code == 200, response.json
@@ -59,8 +68,9 @@ def test_validation_stores_its_figures_as_media_files(client, api_headers, valid
         "thumbnail": "scan.thumb.png",
     }
     assert scan["caption"].startswith("Profile likelihood scan of mu")
+    assert {figure["key"] for figure in figures} == {"scan.png", "yields_singlechannel.png"}
     entries = media_entries(client, api_headers, validated_draft["id"], draft=True)
-    assert set(entries) == figure_keys(figures)
+    assert set(entries) == TWO_BIN_FIGURES
     for key, entry in entries.items():
         assert_image(client.get(path_of(entry["links"]["content"]), headers=api_headers), key)
     report = validated_draft["custom_fields"]["demos:validation"]["report"]
@@ -87,39 +97,39 @@ def test_users_cannot_change_the_figures(client, api_headers, validated_draft):
     assert not response.json.get("errors"), response.json["errors"]
     assert figures_of(response.json) == figures_of(validated_draft)
     assert response.json["media_files"]["enabled"] is True
-    assert set(media_entries(client, api_headers, validated_draft["id"], draft=True)) == figure_keys(
-        figures_of(validated_draft)
-    )
+    assert set(media_entries(client, api_headers, validated_draft["id"], draft=True)) == TWO_BIN_FIGURES
 
 
 def test_owners_cannot_upload_replace_or_delete_figures(client, api_headers, validated_draft):
     """Draft media files are the registry's evidence: the owner's media-files calls are refused (403)."""
     media = f"/api/records/{validated_draft['id']}/draft/media-files"
-    figure = next(iter(figure_keys(figures_of(validated_draft))))
+    figure = "scan.png"
     assert client.post(media, headers=api_headers, json=[{"key": "forged.png"}]).status_code == 403
     assert client.delete(f"{media}/{figure}", headers=api_headers).status_code == 403
     upload_headers = {**api_headers, "Content-Type": "application/octet-stream"}
     assert client.put(f"{media}/{figure}/content", headers=upload_headers, data=b"forged").status_code == 403
-    assert set(media_entries(client, api_headers, validated_draft["id"], draft=True)) == figure_keys(
-        figures_of(validated_draft)
-    )
+    assert set(media_entries(client, api_headers, validated_draft["id"], draft=True)) == TWO_BIN_FIGURES
 
 
 def test_a_new_verdict_replaces_the_figures(client, api_headers, shared_models, validated_draft):
     """Another model file: the old channel's figures go, the new ones come; no stale media file stays."""
     draft_id = validated_draft["id"]
-    old_keys = figure_keys(figures_of(validated_draft))
     old_scan = media_entries(client, api_headers, draft_id, draft=True)["scan.png"]
-    assert client.delete(f"/api/records/{draft_id}/draft/files/{MODEL_FILE}", headers=api_headers).status_code == 204
+    assert (
+        client.delete(f"/api/records/{draft_id}/draft/files/{MODEL_FILE}", headers=api_headers).status_code
+        == 204
+    )
     upload_file(
-        client, api_headers, draft_id, OTHER_MODEL_FILE, (shared_models / "pyhf" / OTHER_MODEL_FILE).read_bytes()
+        client,
+        api_headers,
+        draft_id,
+        OTHER_MODEL_FILE,
+        (shared_models / "pyhf" / OTHER_MODEL_FILE).read_bytes(),
     )
     draft = client.get(f"/api/records/{draft_id}/draft", headers=api_headers).json
-    new_keys = figure_keys(figures_of(draft))
-    assert "yields_channel1.png" in new_keys and "yields_singlechannel.png" in old_keys
-    assert "yields_singlechannel.png" not in new_keys
+    assert {figure["key"] for figure in figures_of(draft)} == {"scan.png", "yields_channel1.png"}
     entries = media_entries(client, api_headers, draft_id, draft=True)
-    assert set(entries) == new_keys
+    assert set(entries) == OTHER_MODEL_FIGURES
     assert entries["scan.png"]["file_id"] != old_scan["file_id"]
     assert "SigXsecOverSM" in next(f["caption"] for f in figures_of(draft) if f["kind"] == "likelihood_scan")
 
@@ -130,7 +140,7 @@ def test_published_model_shows_and_serves_its_figures(client, api_headers, valid
     assert publish(client, api_headers, record_id).status_code == 202
     figures = figures_of(client.get(f"/api/records/{record_id}").json)
     entries = media_entries(client, {}, record_id, draft=False)
-    assert set(entries) == figure_keys(figures)
+    assert set(entries) == TWO_BIN_FIGURES
     for key, entry in entries.items():
         assert f"/api/records/{record_id}/media-files/{key}/content" in entry["links"]["content"]
         assert_image(client.get(path_of(entry["links"]["content"])), key)
@@ -147,7 +157,7 @@ def test_published_model_shows_and_serves_its_figures(client, api_headers, valid
     visualization = client.get(f"/api/models/{record_id}/visualize")
     assert visualization.status_code == 200, visualization.json
     plots = {plot["key"]: plot for plot in visualization.json["plots"]}
-    assert set(plots) == {figure["key"] for figure in figures}
+    assert set(plots) == {"scan.png", "yields_singlechannel.png"}
     for plot in plots.values():
         assert_image(client.get(path_of(plot["url"])), plot["key"])
         assert_image(client.get(path_of(plot["svg_url"])), plot["svg"])
@@ -165,7 +175,7 @@ def test_revalidating_a_published_model_replaces_its_figures(client, api_headers
     state = record["custom_fields"]["demos:validation"]
     assert [h["status"] for h in state["history"]].count("passed") == 2
     after = media_entries(client, {}, record_id, draft=False)
-    assert set(after) == set(before) == figure_keys(figures_of(record))
+    assert set(after) == set(before) == TWO_BIN_FIGURES
     assert all(after[key]["file_id"] != before[key]["file_id"] for key in after)
     assert_image(client.get(path_of(after["scan.png"]["links"]["content"])), "scan.png")
 
@@ -174,17 +184,15 @@ def test_edit_and_new_version_of_a_model_with_figures(client, api_headers, valid
     """An edit keeps the figures through its publication; a new version starts without them."""
     record_id = validated_draft["id"]
     assert publish(client, api_headers, record_id).status_code == 202
-    keys = figure_keys(figures_of(validated_draft))
-
     edit = client.post(f"/api/records/{record_id}/draft", headers=api_headers)
     assert edit.status_code == 201, edit.json
-    assert set(media_entries(client, api_headers, record_id, draft=True)) == keys
+    assert set(media_entries(client, api_headers, record_id, draft=True)) == TWO_BIN_FIGURES
     payload = {**edit.json, "metadata": {**edit.json["metadata"], "title": "Validated model, edited"}}
     assert client.put(f"/api/records/{record_id}/draft", headers=api_headers, json=payload).status_code == 200
     assert publish(client, api_headers, record_id).status_code == 202
-    assert set(media_entries(client, {}, record_id, draft=False)) == keys
+    assert set(media_entries(client, {}, record_id, draft=False)) == TWO_BIN_FIGURES
 
     new_version = client.post(f"/api/records/{record_id}/versions", headers=api_headers)
     assert new_version.status_code == 201, new_version.json
     assert new_version.json["media_files"]["enabled"] is False
-    assert set(media_entries(client, {}, record_id, draft=False)) == keys
+    assert set(media_entries(client, {}, record_id, draft=False)) == TWO_BIN_FIGURES

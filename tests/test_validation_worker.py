@@ -5,7 +5,7 @@ import json
 
 import pytest
 from rest_helpers import create_draft, model_metadata, publish, upload_file
-from test_model_validation import MODEL_FILE, shifted_points
+from test_validation_runs import MODEL_FILE, shifted_points
 from worker_process import (
     celery_worker,
     through_the_broker,  # noqa: F401  (fixture, used by pytestmark)
@@ -38,16 +38,17 @@ def test_worker_validates_an_upload_and_publishing_is_allowed(
     """Upload → pending → the worker's verdict appears → publish succeeds."""
     draft_id = draft_with_file(client, api_headers, shared_models)
     assert client.get(f"/api/records/{draft_id}/validation", headers=api_headers).json["status"] in (
-        "pending", "running", "passed")
+        "pending",
+        "running",
+        "passed",
+    )
     state = wait_for_verdict(client, api_headers, draft_id)
     assert state["status"] == "passed", state
     assert "validate_model" in celery_worker_process[1].read_text()
     assert publish(client, api_headers, draft_id).status_code == 202
 
 
-def test_worker_verdict_failed_refuses_publication(
-    celery_worker_process, client, api_headers, shared_models
-):
+def test_worker_verdict_failed_refuses_publication(celery_worker_process, client, api_headers, shared_models):
     """A model off by 1e-3 fails in the worker; publishing is a 400 with the reason."""
     draft_id = draft_with_file(
         client, api_headers, shared_models, **{"demos:reference_points": shifted_points(1e-3)}
@@ -89,7 +90,12 @@ def test_a_model_sent_as_two_files_is_validated_once_by_the_worker(
         (io.BytesIO((shared_models / "pyhf" / name).read_bytes()), name)
         for name in ("example_bkgonly.json", "example_patchset.json")
     ]
-    entry = {"name": "Two files through the worker", "domain": "particle", "engine": "pyhf", "format": "pyhf-json"}
+    entry = {
+        "name": "Two files through the worker",
+        "domain": "particle",
+        "engine": "pyhf",
+        "format": "pyhf-json",
+    }
     response = client.post(
         "/api/models",
         headers=headers,

@@ -5,7 +5,7 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import pytest
 from celery import current_app as current_celery
@@ -33,18 +33,34 @@ def worker_environment(app, instance_path, db_uri, search_hosts, broker_uri, **s
 
 
 @contextmanager
-def celery_worker(env, log, queue="celery", concurrency=1):
-    """Start a worker (its own process group) consuming queue; stop it, children included, on exit.
+def celery_worker(env, log, queue="celery,validation", concurrency=1):
+    """Start a worker (its own process group) consuming queue (comma-separated); stop it, children included, on exit.
 
     Yields the process once the worker logged "ready."; log is the path of its output.
     ``concurrency`` > 1 runs tasks side by side, as in production (races between tasks).
     """
     with open(log, "w") as output:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "--app", "invenio_app.celery", "worker",
-             "--concurrency", str(concurrency), "--queues", queue, "--without-gossip", "--without-mingle",
-             "--loglevel", "INFO"],
-            env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "--app",
+                "invenio_app.celery",
+                "worker",
+                "--concurrency",
+                str(concurrency),
+                "--queues",
+                queue,
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+            ],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         deadline = time.monotonic() + WORKER_START_TIMEOUT
@@ -68,14 +84,10 @@ def stop_worker(worker):
     """Warm shutdown; a worker that does not stop in time is killed with its children."""
     if worker.poll() is None:
         worker.terminate()
-        try:
+        with suppress(subprocess.TimeoutExpired):
             worker.wait(timeout=WORKER_STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(worker.pid, signal.SIGKILL)  # leftover pool or sandbox children
-    except ProcessLookupError:
-        pass
     worker.wait(timeout=WORKER_STOP_TIMEOUT)
 
 
@@ -84,8 +96,14 @@ VERDICT_TIMEOUT = 180
 
 @pytest.fixture()
 def through_the_broker(monkeypatch):
-    """Send tasks to the broker instead of running them in the test process."""
+    """Send tasks to the broker instead of running them in the test process.
+
+    With connection and producer pools of their own: Celery keeps its pools per process
+    whatever broker the app of an earlier test module was configured with.
+    """
     monkeypatch.setattr(current_celery.conf, "task_always_eager", False)
+    monkeypatch.setattr(current_celery, "_pool", None)
+    monkeypatch.setattr(current_celery.amqp, "_producer_pool", None)
 
 
 def validation_state(client, headers, draft_id):
@@ -93,12 +111,16 @@ def validation_state(client, headers, draft_id):
     return client.get(f"/api/records/{draft_id}/validation", headers=headers).json
 
 
-def wait_for_verdict(client, headers, draft_id, timeout=VERDICT_TIMEOUT):
-    """Poll the draft until its validation has finished; returns the state."""
+def wait_for_verdict(client, headers, draft_id, timeout=VERDICT_TIMEOUT, worker_log=None):
+    """Poll the draft until its validation has finished; returns the state.
+
+    On a timeout the failure shows the end of ``worker_log`` (a path) if given.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         state = validation_state(client, headers, draft_id)
         if state.get("status") in ("passed", "failed", "needs_review"):
             return state
         time.sleep(1)
-    pytest.fail(f"no verdict within {timeout} s: {state}")
+    log_tail = worker_log.read_text()[-4000:] if worker_log and worker_log.exists() else ""
+    pytest.fail(f"no verdict within {timeout} s: {state}\nworker log (end):\n{log_tail}")

@@ -24,7 +24,7 @@ from invenio_rdm_records.services.components import (
 from invenio_records_resources.services.files.config import FileServiceConfig
 
 from . import __version__
-from .checks.config import (  # noqa: F401  (invenio-checks on community requests)
+from .curator_checks.config import (  # noqa: F401  (invenio-checks on community requests)
     CHECKS_ENABLED,
     RDM_COMMUNITY_INCLUSION_REQUEST_CLS,
     RDM_COMMUNITY_SUBMISSION_REQUEST_CLS,
@@ -32,6 +32,7 @@ from .checks.config import (  # noqa: F401  (invenio-checks on community request
 from .custom_fields.components import (
     DemosCustomFieldsComponent,
     DemosFieldsComponent,
+    DraftRowLockComponent,
     FileChecksumComponent,
     FileNameComponent,
     ImportedFilesValidationComponent,
@@ -100,9 +101,7 @@ SITE_UI_URL = f"https://{SITE_HOSTNAME}"
 SITE_API_URL = f"https://{SITE_HOSTNAME}/api"
 TRUSTED_HOSTS = ["127.0.0.1", "localhost", "0.0.0.0", SITE_HOSTNAME.split(":")[0]]
 
-SQLALCHEMY_DATABASE_URI = _env(
-    "DATABASE_URL", "postgresql+psycopg2://demos:demos@localhost:5432/demos"
-)
+SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", "postgresql+psycopg2://demos:demos@localhost:5432/demos")
 SQLALCHEMY_ENGINE_OPTIONS = {
     # A dropped connection (database restart, idle timeout) is replaced instead
     # of failing the next request.
@@ -188,7 +187,7 @@ WTF_CSRF_ENABLED = True
 REST_CSRF_ENABLED = True
 
 DEMOS_MAX_FILE_SIZE = int(_env("DEMOS_MAX_FILE_SIZE", 200 * 1024 * 1024))
-"""Largest model file (bytes): what the validation engine accepts (validation/limits.py)."""
+"""Largest model file (bytes): what the validation engine accepts (validation_engine/limits.py)."""
 RDM_FILES_DEFAULT_MAX_FILE_SIZE = DEMOS_MAX_FILE_SIZE
 RDM_FILES_DEFAULT_QUOTA_SIZE = int(_env("DEMOS_RECORD_QUOTA", 1024 * 1024 * 1024))
 """Bytes of all files of one record: what the engine unpacks at most."""
@@ -211,17 +210,30 @@ SECURITY_LOGIN_WITHOUT_CONFIRMATION = False
 USERPROFILES_READ_ONLY = False
 OAUTHCLIENT_REMOTE_APPS = {}
 
-# Mail goes to the log unless a real SMTP server is configured.
+# Mail and sign-up
+# =================
+# Nothing is sent unless an SMTP server is configured: on the embedded default
+# (scripts/run) every message (sign-up confirmation, password reset, ...) is written as
+# an .eml file into DEMOS_MAIL_SINK_FOLDER (mail_sink/), the folder scripts/run names.
+# Production (docker-compose.yml) empties the folder and sends through SMTP:
+# INVENIO_MAIL_SERVER, _PORT, _USE_TLS, _USERNAME, _PASSWORD, _DEFAULT_SENDER and
+# INVENIO_MAIL_SUPPRESS_SEND=False (README, Configuration).
 MAIL_SUPPRESS_SEND = True
+MAIL_DEFAULT_SENDER = "noreply@demos.local"
+DEMOS_MAIL_SINK_FOLDER = "mail"
+"""Folder the .eml files of outgoing mail are written to; relative: inside the instance folder; empty: off."""
+DEMOS_EMAIL_ALLOWED_SPECIAL_DOMAINS = ["local"]
+"""Special-use domains email_validator refuses that the account forms accept (``@demos.local``); [] : none."""
+SECURITY_EMAIL_SUBJECT_REGISTER = _("Welcome to the DEMOS Model Registry!")
+SECURITY_REGISTER_USER_TEMPLATE = "invenio_accounts/demos_register_user.html"
+"""The stock sign-up page with its heading's article fixed (templates/semantic-ui/invenio_accounts/)."""
 
 # Theme and deposit form
 # ======================
 # Plain strings: OAI-PMH's Identify serialises the site name with lxml.
 THEME_SITENAME = "DEMOS Model Registry"
 THEME_FRONTPAGE_TITLE = "DEMOS Model Registry"
-THEME_FRONTPAGE_SUBTITLE = _(
-    "Publish, find, cite and trust statistical models of physics results."
-)
+THEME_FRONTPAGE_SUBTITLE = _("Publish, find, cite and trust statistical models of physics results.")
 THEME_LOGO = "images/demos-logo.svg"
 BABEL_DEFAULT_LOCALE = "en"
 BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
@@ -245,6 +257,10 @@ APP_RDM_DEPOSIT_FORM_DEFAULTS = {
     "publisher": "DEMOS Model Registry",
 }
 APP_RDM_DEPOSIT_FORM_AUTOCOMPLETE_NAMES = "search"
+RDM_COMMUNITY_REQUIRED_TO_PUBLISH = True
+"""Every model is reviewed: a researcher submits it to a domain community, whose curators
+publish it (administrators may still publish directly). ``INVENIO_RDM_COMMUNITY_REQUIRED_TO_PUBLISH=False``
+lets owners publish without review (an open registry)."""
 
 # OAI-PMH
 # =======
@@ -271,7 +287,12 @@ RDM_RECORDS_SERVICE_COMPONENTS = [
     *(DemosCustomFieldsComponent if c is CustomFieldsComponent else c for c in DefaultRecordsComponents),
     ImportedFilesValidationComponent,
 ]
-RDM_DRAFT_FILES_SERVICE_COMPONENTS = [FileNameComponent, *FileServiceConfig.components, FileChecksumComponent]
+RDM_DRAFT_FILES_SERVICE_COMPONENTS = [
+    FileNameComponent,
+    DraftRowLockComponent,
+    *FileServiceConfig.components,
+    FileChecksumComponent,
+]
 RDM_FACETS = registry_facets(embedded_search=DEMOS_EMBEDDED_SEARCH)
 RDM_PERMISSION_POLICY = DemosRecordPermissionPolicy
 RDM_SEARCH = REGISTRY_SEARCH
@@ -282,7 +303,16 @@ APP_RDM_DETAIL_SIDE_BAR_TEMPLATES = DEMOS_DETAIL_SIDE_BAR_TEMPLATES
 # Model validation
 # ================
 DEMOS_VALIDATION_LIMITS = None
-"""Sandbox limits of the validation engine (dict, see validation/limits.py); None = defaults."""
+"""Sandbox limits of the validation engine (dict, see validation_engine/limits.py); None = defaults."""
+DEMOS_VALIDATION_INLINE_PATCH_POINTS = 20
+"""Signal points of a patchset evaluated in the validation run itself; the rest fan out to the workers."""
+DEMOS_VALIDATION_POINTS_PER_CHUNK = 25
+"""Signal points per Celery task when a patchset's points fan out (validation_runs/patch_points.py)."""
+DEMOS_VALIDATION_MAX_PATCH_POINTS = None
+"""Most signal points evaluated per model (None: all); beyond it the verdict says they were not evaluated."""
+DEMOS_VALIDATION_QUEUE = "validation"
+"""Celery queue of the validation tasks (validation_runs/queues.py); validation workers consume it."""
+CELERY_TASK_ROUTES = ("demos_registry.validation_runs.queues.route_task",)
 DEMOS_VALIDATION_STALE_AFTER = timedelta(minutes=20)
 """A validation pending or running longer than this is queued again by the beat task (then after 2×, 4×, ... a day)."""
 DEMOS_VALIDATION_SWEEP_PAGE_SIZE = 100
@@ -291,7 +321,12 @@ CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,
     **DOI_CELERY_BEAT_SCHEDULE,
     "demos-requeue-stale-validations": {
-        "task": "demos_registry.model_validation.tasks.requeue_stale_validations",
+        "task": "demos_registry.validation_runs.tasks.requeue_stale_validations",
         "schedule": timedelta(minutes=5),
     },
 }
+
+# Personal access tokens
+# ======================
+DEMOS_PERSONAL_TOKEN_MAX_LIFETIME_DAYS = 365
+"""A personal access token expires this many days after it was made (None: never, as Invenio's default)."""

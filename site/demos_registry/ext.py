@@ -1,6 +1,11 @@
-"""Flask extension: the registry's hooks into the Invenio application."""
+"""Flask extension: the registry's hooks into the Invenio application, its services and resources."""
 
 from .errors import register_service_unavailable_handlers
+from .instance_status.resource import InstanceStatusResource, InstanceStatusResourceConfig
+from .mail_sink import allow_special_email_domains, init_mail_sink
+from .models_api import config as models_api_config
+from .models_api.resources import ModelsResource, ModelsResourceConfig
+from .models_api.services import ModelsService, ModelsServiceConfig
 from .oai.server import init_oai_server
 from .request_limits import init_request_limits
 
@@ -15,9 +20,37 @@ class DemosRegistry:
 
     def init_app(self, app):
         """Flask application initialisation."""
+        self.init_config(app)
+        self.init_services(app)
+        self.init_resources(app)
         app.extensions["demos-registry"] = self
         init_oai_server(app)
         init_request_limits(app)
+        init_mail_sink(app)
+        allow_special_email_domains(app)
+
+    @staticmethod
+    def init_config(app):
+        """Defaults of the models API's settings (``demos_registry.config`` and INVENIO_* override them)."""
+        for name in dir(models_api_config):
+            if name.startswith("DEMOS_MODELS_API_"):
+                app.config.setdefault(name, getattr(models_api_config, name))
+
+    def init_services(self, app):
+        """The registry's services, built once per application."""
+        self.models_service = ModelsService(ModelsServiceConfig.build(app))
+
+    def init_resources(self, app):
+        """The registry's REST resources over its services (blueprints: views.py of each package)."""
+        self.models_resource = ModelsResource(ModelsResourceConfig.build(app), self.models_service)
+        self.instance_status_resource = InstanceStatusResource(
+            InstanceStatusResourceConfig.build(app), self.models_service
+        )
+
+    @property
+    def api_resources(self):
+        """The resources the OpenAPI document describes."""
+        return (self.models_resource, self.instance_status_resource)
 
 
 class DemosRegistryAPI(DemosRegistry):

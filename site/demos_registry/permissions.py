@@ -1,7 +1,7 @@
 """The registry's record permission policy: InvenioRDM's, plus who may act on a validation verdict.
 
 InvenioRDM lets a draft's owner manage its media files; in the registry those files are the figures
-of the validation verdict (model_validation/plots.py), evidence a curator relies on, so only the
+of the validation verdict (validation_runs/plots.py), evidence a curator relies on, so only the
 system (the validation task) may create, replace or delete them. Reading them stays as in RDM.
 
 Every caller (the REST endpoints, ``/api/models``, the curator's checks tab, the CLI) asks this
@@ -24,8 +24,17 @@ from invenio_records_permissions.generators import SystemProcess
 class DemosRecordPermissionPolicy(RDMRecordPermissionPolicy):
     """RDM's record policy; validation figures are the task's, verdict actions per role."""
 
-    can_revalidate: ClassVar[list] = [RecordOwners(), RecordCommunitiesAction("curate"), SubmissionReviewer(), SystemProcess()]
-    can_override_validation: ClassVar[list] = [RecordCommunitiesAction("curate"), SubmissionReviewer(), SystemProcess()]
+    can_revalidate: ClassVar[list] = [
+        RecordOwners(),
+        RecordCommunitiesAction("curate"),
+        SubmissionReviewer(),
+        SystemProcess(),
+    ]
+    can_override_validation: ClassVar[list] = [
+        RecordCommunitiesAction("curate"),
+        SubmissionReviewer(),
+        SystemProcess(),
+    ]
 
     can_draft_media_create_files: ClassVar[list] = [SystemProcess()]
     can_draft_media_set_content_files: ClassVar[list] = [SystemProcess()]

@@ -36,9 +36,11 @@ class HostileJSON(HTTPJSONException):
 
 
 def _check_values(value, config, field):
-    """Walk the parsed document: name the first place nested too deeply or holding a value
-    that cannot be stored (NUL characters, lone surrogates, NaN and infinite numbers), and
-    lists too long to process in one request."""
+    """Walk the parsed document and name the first place it cannot be stored or processed.
+
+    That is: nested too deeply, holding a value that cannot be stored (NUL characters, lone
+    surrogates, NaN and infinite numbers), or a list too long to process in one request.
+    """
     max_depth, max_items = config["DEMOS_MAX_JSON_DEPTH"], config["DEMOS_MAX_JSON_ARRAY_ITEMS"]
     pending = [(value, field, 1)]
     while pending:
@@ -49,7 +51,7 @@ def _check_values(value, config, field):
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:
-                raise HostileJSON(path, "is not valid Unicode (lone surrogate)")
+                raise HostileJSON(path, "is not valid Unicode (lone surrogate)") from None
         elif isinstance(item, float) and not math.isfinite(item):
             raise HostileJSON(path, "must be a finite number")
         elif isinstance(item, (dict, list)):
@@ -72,13 +74,13 @@ def strict_json(text, field="body"):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise HostileJSON(field, f"is not UTF-8 ({error.reason} at byte {error.start})")
+            raise HostileJSON(field, f"is not UTF-8 ({error.reason} at byte {error.start})") from None
     try:
         value = json.loads(text)
     except RecursionError:
-        raise HostileJSON(field, f"is nested deeper than {max_depth} levels")
+        raise HostileJSON(field, f"is nested deeper than {max_depth} levels") from None
     except ValueError as error:
-        raise HostileJSON(field, f"is not valid JSON ({error})")
+        raise HostileJSON(field, f"is not valid JSON ({error})") from None
     if not isinstance(value, (dict, list)):
         raise HostileJSON(field, "must be a JSON object (or an array where a list is expected)")
     _check_values(value, current_app.config, field)

@@ -17,10 +17,6 @@ def locked_current(record):
     commit that follows updates the row's current ``version_id``.
     """
     model = (
-        db.session.query(record.model_cls)
-        .filter_by(id=record.id)
-        .with_for_update()
-        .populate_existing()
-        .one()
+        db.session.query(record.model_cls).filter_by(id=record.id).with_for_update().populate_existing().one()
     )
     return type(record)(model.data, model=model)

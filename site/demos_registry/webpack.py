@@ -1,8 +1,9 @@
-"""Webpack bundles of the registry (JS widgets and styles).
+"""Webpack bundle of the registry: its JS widgets, shipped with the package.
 
-The registry's own JS lives in the project's assets/js/demos_registry (copied into
-the webpack project by scripts/run and scripts/test); the alias lets the
-overridable registry and the custom-field widgets import the same modules.
+``assets/semantic-ui/js/demos_registry`` is copied into the instance's webpack project by
+``invenio webpack create``; the alias lets the overridable registry and the custom-field
+widgets (the project's top-level ``assets/``, copied over by scripts/run and scripts/test)
+import the same modules.
 """
 
 from invenio_assets.webpack import WebpackThemeBundle

@@ -7,16 +7,18 @@ Playwright drives /usr/bin/chromium headless; no browser is downloaded.
 """
 
 import os
+import re
 import socket
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
+from worker_process import celery_worker, worker_environment
 
 from demos_registry import config as registry_config
-from worker_process import celery_worker, worker_environment
 
 CHROMIUM = os.environ.get("DEMOS_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -82,9 +84,7 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -103,6 +103,30 @@ def page(chromium, http_server, request):
     (ARTIFACTS / f"{request.node.name}-last.html").write_text(page.content())
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-last.png"), full_page=True)
     context.close()
+
+
+class ConsoleErrors(list):
+    """Console errors and uncaught exceptions of a page; ``responses`` names its failed requests."""
+
+    def __init__(self):
+        """Empty."""
+        super().__init__()
+        self.responses = []
+
+
+@pytest.fixture()
+def console_errors(page):
+    """The page's console errors and uncaught exceptions from now on (ConsoleErrors)."""
+    errors = ConsoleErrors()
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "response",
+        lambda response: (
+            response.status >= 400 and errors.responses.append(f"{response.status} {response.url}")
+        ),
+    )
+    return errors
 
 
 @pytest.fixture()
@@ -137,3 +161,30 @@ def validation_worker(app, instance_path, db_uri, search_hosts, broker_uri, tmp_
     log = tmp_path_factory.mktemp("worker") / "worker.log"
     with celery_worker(worker_environment(app, instance_path, db_uri, search_hosts, broker_uri), log):
         yield log
+
+
+@dataclass
+class BrowserLog:
+    """What the page did besides rendering: console errors and polls of the validation state."""
+
+    console_errors: list = field(default_factory=list)
+    validation_polls: list = field(default_factory=list)
+
+
+@pytest.fixture()
+def deposit_page(logged_in_page, validation_worker):
+    """The logged-in page and the log of its console errors and validation polls."""
+    page, log = logged_in_page, BrowserLog()
+    page.on(
+        "console",
+        lambda message: message.type == "error" and log.console_errors.append(message.text),
+    )
+    page.on("pageerror", lambda error: log.console_errors.append(str(error)))
+    page.on(
+        "request",
+        lambda request: (
+            re.search(r"/api/records/[^/]+/validation$", request.url)
+            and log.validation_polls.append(request.url)
+        ),
+    )
+    return page, log

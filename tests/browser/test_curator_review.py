@@ -18,7 +18,7 @@ from invenio_pidstore.errors import PIDDoesNotExistError
 from invenio_rdm_records.records.api import RDMRecord
 from playwright.sync_api import expect
 from test_checks import COMMUNITY, submit_to_community
-from test_model_validation import uploaded_model
+from test_validation_runs import uploaded_model
 
 pytestmark = pytest.mark.browser
 
@@ -61,12 +61,8 @@ def test_curator_reads_the_report_and_accepts(
     page.locator("#checks-tab").click()
     review = page.locator("#demos-review")
     expect(review.locator("#demos-review-status")).to_have_text("passed")
-    expect(review.locator("[data-check=reference_points]")).to_contain_text(
-        "3 point(s) reproduced by pyhf"
-    )
-    expect(review.locator("[data-check=schema]")).to_contain_text(
-        "valid and consistent"
-    )
+    expect(review.locator("[data-check=reference_points]")).to_contain_text("3 point(s) reproduced by pyhf")
+    expect(review.locator("[data-check=schema]")).to_contain_text("valid and consistent")
     expect(review.locator("#demos-review-parameters")).to_contain_text("mu")
     expect(review.locator("#demos-review-points tbody tr")).to_have_count(3)
     screenshot(page, "checks-tab")
@@ -89,9 +85,6 @@ def test_curator_reads_the_report_and_accepts(
     record = published_record(draft["id"])
     community = current_communities.service.read(system_identity, COMMUNITY)
     assert str(community.id) in record.parent.communities.ids
-    history = [
-        entry["status"]
-        for entry in record["custom_fields"]["demos:validation"]["history"]
-    ]
+    history = [entry["status"] for entry in record["custom_fields"]["demos:validation"]["history"]]
     assert history[-3:] == ["pending", "running", "passed"]
     assert history.count("running") == 2

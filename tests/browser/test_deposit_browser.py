@@ -48,6 +48,30 @@ def fill_required_metadata(page, title):
     modal.get_by_role("button", name="Save", exact=True).click()
 
 
+def community_header(page):
+    """The deposit form's community header: the community the draft is submitted to."""
+    return page.locator(".page-subheader")
+
+
+def publish_without_review(page, community="Particle physics models"):
+    """Remove the community the domain preselected, so that Publish publishes directly (the suite allows it)."""
+    header = community_header(page)
+    expect(header).to_contain_text(community)
+    header.get_by_role("button", name="Remove").click()
+    expect(header).to_contain_text("Select the community where you want to submit your record.")
+
+
+def choose_community_by_hand(page, title):
+    """Pick a community in InvenioRDM's community selection modal."""
+    community_header(page).get_by_role("button", name="Change").click()
+    modal = page.locator("#community-selection-modal")
+    search = modal.get_by_placeholder("Search in all communities")
+    search.fill(title)
+    search.press("Enter")
+    modal.get_by_role("button", name=f"Select {title}").first.click()
+    expect(community_header(page)).to_contain_text(title)
+
+
 def add_reference_point(page, label, parameters, expected, rtol="", atol=""):
     """Add one row to the reference-points table and fill it."""
     page.get_by_role("button", name="Add reference point").click()
@@ -76,8 +100,10 @@ def test_deposit_and_publish_a_model(logged_in_page, screenshot, shared_models):
     screenshot(page, "metadata-filled")
 
     choose(page, page.locator("[name='custom_fields.demos:domain']"), "Particle physics")
+    publish_without_review(page)
     choose(page, page.locator("[name='custom_fields.demos:engine']"), "pyhf")
     choose(page, page.locator("[name='custom_fields.demos:format']"), "pyhf JSON workspace")
+    page.get_by_label("Version").fill("1.0.0")
     add_reference_point(page, "nominal", "mu=1", TWICE_NLL_AT_MU_1, rtol="1e-4")
     page.get_by_role("button", name="Add external reference").click()
     page.get_by_label("Identifier, reference 1").fill(DOI)
@@ -108,6 +134,8 @@ def test_deposit_and_publish_a_model(logged_in_page, screenshot, shared_models):
     screenshot(page, "landing-page")
     expect(panel.locator("#demos-domain")).to_contain_text("Particle physics")
     expect(panel.locator("#demos-engine")).to_contain_text("pyhf")
+    expect(panel.locator("#demos-model-version")).to_contain_text("1.0.0")
+    expect(page.locator("#record-versions")).to_contain_text("Version 1.0.0")
     points = panel.locator("#demos-reference-points")
     expect(points).to_contain_text("nominal")
     expect(points).to_contain_text("mu")
@@ -137,13 +165,101 @@ def test_non_numeric_expected_value_is_flagged_at_the_field(logged_in_page, scre
     # custom_fields.demos:reference_points.1.expected lands in that cell.
     add_reference_point(page, "no expected value", "mu=0", "")
     page.get_by_role("button", name="Save draft").click()
-    expect(page.locator(".ui.negative.message, .ui.error.message").first).to_contain_text(
-        "DEMOS model"
-    )
+    expect(page.locator(".ui.negative.message, .ui.error.message").first).to_contain_text("DEMOS model")
     missing = page.locator(".demos-reference-points tbody tr").nth(1)
     expect(missing.locator("td").nth(2)).to_contain_text(re.compile("required|Missing", re.I))
-    expect(broken.locator("td").nth(2)).to_contain_text(
-        re.compile("Not a valid number|Must be a number")
-    )
+    expect(broken.locator("td").nth(2)).to_contain_text(re.compile("Not a valid number|Must be a number"))
     missing.scroll_into_view_if_needed()
     screenshot(page, "server-side-errors")
+
+
+def test_the_domain_preselects_its_community_and_another_is_pointed_out(logged_in_page, screenshot):
+    page = logged_in_page
+    open_new_upload(page, screenshot)
+    header = community_header(page)
+
+    choose(page, page.locator("[name='custom_fields.demos:domain']"), "Particle physics")
+    expect(header).to_contain_text("Particle physics models")
+    # The preselection follows the domain until the person chooses a community.
+    choose(page, page.locator("[name='custom_fields.demos:domain']"), "Neutrino physics")
+    expect(header).to_contain_text("Neutrino physics models")
+    expect(page.locator("#demos-community-mismatch")).to_have_count(0)
+
+    choose_community_by_hand(page, "Astroparticle physics models")
+    warning = page.locator("#demos-community-mismatch")
+    expect(warning).to_contain_text("Neutrino physics models")
+    expect(warning).to_contain_text("Astroparticle physics models")
+    screenshot(page, "community-mismatch")
+    # A community chosen by hand stays when the domain changes; the warning names the new domain's.
+    choose(page, page.locator("[name='custom_fields.demos:domain']"), "Particle physics")
+    expect(header).to_contain_text("Astroparticle physics models")
+    expect(warning).to_contain_text("Particle physics models")
+
+    warning.get_by_role("button", name="Submit to Particle physics models").click()
+    expect(header).to_contain_text("Particle physics models")
+    expect(warning).to_have_count(0)
+
+
+def test_the_form_is_model_first_and_optional_rows_are_not_required(logged_in_page, screenshot):
+    page = logged_in_page
+    open_new_upload(page, screenshot)
+    sections = page.locator("#rdm-deposit-form .invenio-accordion-field")
+    ids = [section.get_attribute("id") for section in sections.all()]
+    assert ids[:3] == ["files-section", "demos-model-section", "basic-information-section"], ids
+    for collapsed in (
+        "recommended-information-section",
+        "funding-section",
+        "alternate-identifiers-section",
+        "related-works-section",
+        "references-section",
+    ):
+        expect(page.locator(f"#{collapsed} > .content")).not_to_have_class(re.compile(r"\bactive\b"))
+    # No empty rows whose sub-fields are required: the optional lists start with an "Add" button.
+    page.locator("#recommended-information-section > .title").click()
+    dates = page.locator("#recommended-information-section")
+    expect(dates.get_by_role("button", name="Add date")).to_be_visible()
+    expect(dates.locator(".required.field")).to_have_count(0)
+    # One version field: the DEMOS section's; InvenioRDM's own is hidden.
+    expect(page.get_by_label("Version")).to_have_count(1)
+    expect(page.locator("#demos-model-section").get_by_label("Version")).to_be_visible()
+
+
+FOCUSED = """() => {
+  const element = document.activeElement;
+  const style = getComputedStyle(element);
+  return {
+    name: element.getAttribute("aria-label") || element.id || element.textContent.trim().slice(0, 40),
+    body: element === document.body,
+    inSection: Boolean(element.closest("#demos-model-section")),
+    ring: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2,
+  };
+}"""
+
+
+def test_the_demos_section_works_with_the_keyboard(logged_in_page, screenshot):
+    page = logged_in_page
+    open_new_upload(page, screenshot)
+    domain = page.locator("[id='custom_fields.demos:domain-input']")
+    domain.focus()
+    page.keyboard.type("Particle")
+    page.keyboard.press("Enter")
+    expect(page.locator("[name='custom_fields.demos:domain']")).to_contain_text("Particle physics")
+
+    reached = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        assert not focused["body"], f"focus fell to <body> after {reached[-1:]}"
+        if not focused["inSection"]:
+            break
+        assert focused["ring"], f"no visible focus ring on {focused['name']}"
+        reached.append(focused["name"])
+        if focused["name"] == "Add reference point" and reached.count("Add reference point") == 1:
+            page.keyboard.press("Enter")
+            expect(page.get_by_label("Label, point 1")).to_be_focused()
+            page.keyboard.type("nominal")
+    screenshot(page, "keyboard")
+    assert "Add reference point" in reached, reached
+    assert any("collaboration" in name.lower() for name in reached), reached
+    assert any("tags" in name.lower() for name in reached), reached
+    expect(page.get_by_label("Label, point 1")).to_have_value("nominal")

@@ -14,9 +14,8 @@ import time
 
 import pytest
 from playwright.sync_api import expect
-from test_deposit_browser import choose, fill_required_metadata, open_new_upload
+from test_deposit_browser import choose, fill_required_metadata, open_new_upload, publish_without_review
 from test_deposit_live_status import (
-    deposit_page,  # noqa: F401  (fixture)
     save_and_see_validation_start,
     status_of,
 )
@@ -44,9 +43,11 @@ def watch_api_errors(page):
     errors = []
     page.on(
         "response",
-        lambda response: "/api/" in response.url
-        and response.status >= 400
-        and errors.append(f"{response.request.method} {response.url} -> {response.status}"),
+        lambda response: (
+            "/api/" in response.url
+            and response.status >= 400
+            and errors.append(f"{response.request.method} {response.url} -> {response.status}")
+        ),
     )
     return errors
 
@@ -97,7 +98,9 @@ def wait_for_verdict_on(page, recid, files):
         state = api_json(page, f"/api/records/{recid}/validation")
         if state.get("status") in FINISHED and set(report_files(state)) == set(files):
             return state
-        assert time.monotonic() < deadline, f"no verdict on {sorted(files)} within {VERDICT_TIMEOUT} s: {state}"
+        assert time.monotonic() < deadline, (
+            f"no verdict on {sorted(files)} within {VERDICT_TIMEOUT} s: {state}"
+        )
         time.sleep(2)
 
 
@@ -109,7 +112,11 @@ def expect_card_shows(page, state):
 
 
 def publish_and_open_record(page):
-    """Publish with the form's button; the landing page shows the verdict. Returns the record id."""
+    """Publish with the form's button (the domain's community removed: the suite lets owners publish).
+
+    The landing page shows the verdict. Returns the record id.
+    """
+    publish_without_review(page)
     page.get_by_role("button", name="Publish", exact=True).click()
     modal = page.locator(".ui.modal")
     expect(modal).to_contain_text("Are you sure you want to publish")
@@ -117,7 +124,9 @@ def publish_and_open_record(page):
         checkbox.check(force=True)
     modal.locator("button[name=publish]").click()
     page.wait_for_url(re.compile(r"/records/[a-z0-9-]+$"))
-    expect(page.locator("#demos-validation-status")).to_contain_text(re.compile("Validation: (passed|needs review)"))
+    expect(page.locator("#demos-validation-status")).to_contain_text(
+        re.compile("Validation: (passed|needs review)")
+    )
     return page.url.rsplit("/", 1)[-1]
 
 
@@ -127,7 +136,9 @@ def expect_record_holds_both_files(page, recid, models):
     record = api_json(page, f"/api/records/{recid}")
     assert record["is_published"], record
     files = api_json(page, f"/api/records/{recid}/files")
-    assert {entry["key"]: entry["status"] for entry in files["entries"]} == dict.fromkeys(expected, "completed")
+    assert {entry["key"]: entry["status"] for entry in files["entries"]} == dict.fromkeys(
+        expected, "completed"
+    )
     checksums = record["custom_fields"]["demos:checksums"]
     assert {c["key"]: c["sha256"] for c in checksums} == expected, checksums
     assert {c["key"]: c["size"] for c in checksums} == {
@@ -148,7 +159,9 @@ def expect_record_holds_both_files(page, recid, models):
 
 
 def test_two_files_uploaded_at_once_are_validated_together_and_published(
-    deposit_page, screenshot, shared_models  # noqa: F811
+    deposit_page,
+    screenshot,
+    shared_models,
 ):
     """The usual way: both files chosen in one go; one verdict covers them, and the model publishes."""
     page, log = deposit_page
@@ -175,13 +188,17 @@ def test_two_files_uploaded_at_once_are_validated_together_and_published(
     screenshot(page, "landing-page")
     state = expect_record_holds_both_files(page, recid, shared_models)
     uploads = [entry["reason"] for entry in state["history"] if entry["reason"].startswith("file ")]
-    assert sorted(uploads) == sorted(f"file {name} uploaded" for name in (WORKSPACE, PATCHSET)), state["history"]
+    assert sorted(uploads) == sorted(f"file {name} uploaded" for name in (WORKSPACE, PATCHSET)), state[
+        "history"
+    ]
     assert api_errors == []
     assert log.console_errors == []
 
 
 def test_patchset_added_while_the_workspace_is_validated_is_kept_and_validated(
-    deposit_page, screenshot, shared_models  # noqa: F811
+    deposit_page,
+    screenshot,
+    shared_models,
 ):
     """The patchset comes later, while the worker may be writing the draft: no error, nothing lost.
 

@@ -6,10 +6,7 @@ started again on the same port with the same DOIs.
 """
 
 import pytest
-from demos_registry.custom_fields.config import DEMOS_CUSTOM_FIELDS
-from demos_registry.doi import config as doi_config
-from demos_registry.doi.datacite_server import DataCiteServer
-from demos_registry.doi.registration import DOI_REGISTRATION
+from datacite_server import DataCiteServer
 from invenio_access.permissions import system_identity
 from invenio_db import db
 from invenio_pidstore.models import PersistentIdentifier
@@ -17,6 +14,10 @@ from invenio_rdm_records.proxies import current_rdm_records_service
 from invenio_rdm_records.records.api import RDMDraft, RDMParent, RDMRecord
 from rest_helpers import create_draft, publish, refresh_records_index, upload_file
 from sqlalchemy.orm.attributes import flag_modified
+
+from demos_registry.custom_fields.config import DEMOS_CUSTOM_FIELDS
+from demos_registry.doi import config as doi_config
+from demos_registry.doi.registration import DOI_REGISTRATION
 
 PREFIX = "10.80000"
 USERNAME = PASSWORD = "demos"
@@ -125,7 +126,10 @@ def publish_model(client, api_headers, shared_models, minting_instance):
             assert response.status_code == 201, response.json
             draft_id = response.json["id"]
             upload_file(
-                client, api_headers, draft_id, MODEL_FILE,
+                client,
+                api_headers,
+                draft_id,
+                MODEL_FILE,
                 (shared_models / "pyhf" / MODEL_FILE).read_bytes(),
             )
         response = publish(client, api_headers, draft_id)

@@ -4,11 +4,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from datacite import schema45
-from demos_registry.doi.registration import is_due, retry_delay
-from demos_registry.doi.tasks import retry_pending_doi_registrations
 from flask import current_app
 from invenio_pidstore.models import PersistentIdentifier, PIDStatus
 from rest_helpers import BELLE2_DOI, model_metadata
+
+from demos_registry.doi.registration import is_due, retry_delay
+from demos_registry.doi.tasks import retry_pending_doi_registrations
 
 REST_ATTRIBUTES = ("doi", "prefix", "suffix", "state", "url", "created", "updated")
 """What the DataCite server adds to a DOI's metadata."""
@@ -121,7 +122,9 @@ def test_missed_metadata_update_is_pending_until_retried(datacite, publish_model
     doi = record["pids"]["doi"]["identifier"]
     draft = client.post(f"/api/records/{record['id']}/draft", headers=api_headers).json
     draft["metadata"]["title"] = new_title = unique_title("Corrected title")
-    assert client.put(f"/api/records/{record['id']}/draft", headers=api_headers, json=draft).status_code == 200
+    assert (
+        client.put(f"/api/records/{record['id']}/draft", headers=api_headers, json=draft).status_code == 200
+    )
     datacite.stop()
     try:
         record = publish_model(None, draft_id=record["id"])

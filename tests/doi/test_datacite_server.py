@@ -8,7 +8,7 @@ from datacite.errors import (
     DataCiteServerError,
     DataCiteUnauthorizedError,
 )
-from demos_registry.doi.datacite_server import DataCiteServer
+from datacite_server import DataCiteServer
 
 VALID_METADATA = {
     "creators": [{"name": "Researcher, Ada", "nameType": "Personal"}],
@@ -35,7 +35,7 @@ def datacite_client(server):
 
 
 def test_states_follow_events(datacite_client):
-    """draft → findable (publish) → registered (hide) → findable (publish)."""
+    """Draft → findable (publish) → registered (hide) → findable (publish)."""
     assert datacite_client.draft_doi(doi="10.80000/states-1") == "10.80000/states-1"
     assert datacite_client.get_metadata("10.80000/states-1")["state"] == "draft"
     datacite_client.update_doi(
@@ -98,3 +98,17 @@ def test_credentials_prefix_and_duplicates(server, datacite_client):
     with pytest.raises(DataCiteNotFoundError):
         datacite_client.get_metadata("10.80000/deleted-1")
     assert requests.get(f"{server.url}heartbeat", timeout=5).text == "OK"
+
+
+def test_coordinates_are_read_as_numbers_as_datacite_does(datacite_client):
+    """Numeric-string coordinates (what InvenioRDM sends) are accepted; a longitude beyond 180° is 422."""
+    located = {
+        **VALID_METADATA,
+        "geoLocations": [{"geoLocationPoint": {"pointLongitude": "6.05", "pointLatitude": "46.23"}}],
+    }
+    datacite_client.public_doi(located, "https://r/5", doi="10.80000/located-1")
+    assert datacite_client.get_metadata("10.80000/located-1")["state"] == "findable"
+
+    located["geoLocations"][0]["geoLocationPoint"]["pointLongitude"] = "200"
+    with pytest.raises(DataCiteServerError, match=r"200\.0 is greater than the maximum of 180"):
+        datacite_client.public_doi(located, "https://r/6", doi="10.80000/located-2")

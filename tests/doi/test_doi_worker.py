@@ -31,8 +31,17 @@ def doi_worker(app, instance_path, db_uri, search_hosts, broker_uri, datacite, t
     log = tmp_path_factory.mktemp("doi-worker") / "worker.log"
     settings = {
         name: repr(current_app.config[name])  # literal_eval'd by invenio-config: "10.80000" stays a string
-        for name in ("DATACITE_ENABLED", "DATACITE_URL", "DATACITE_PREFIX", "DATACITE_USERNAME",
-                     "DATACITE_PASSWORD", "DATACITE_TEST_MODE", "DATACITE_TIMEOUT", "SITE_UI_URL", "SITE_API_URL")
+        for name in (
+            "DATACITE_ENABLED",
+            "DATACITE_URL",
+            "DATACITE_PREFIX",
+            "DATACITE_USERNAME",
+            "DATACITE_PASSWORD",
+            "DATACITE_TEST_MODE",
+            "DATACITE_TIMEOUT",
+            "SITE_UI_URL",
+            "SITE_API_URL",
+        )
     }
     env = worker_environment(app, instance_path, db_uri, search_hosts, broker_uri, **settings)
     with celery_worker(env, log, concurrency=2):

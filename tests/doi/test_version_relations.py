@@ -63,7 +63,9 @@ def test_datacite_holds_both_directions(datacite, two_versions):
     """v2 IsNewVersionOf v1 and, once v2 is registered, v1 IsPreviousVersionOf v2 on DataCite."""
     first, second = two_versions
     on_datacite = datacite.dois()
-    assert (doi_of(first), "IsNewVersionOf") in relations_of(on_datacite[doi_of(second)]["relatedIdentifiers"])
+    assert (doi_of(first), "IsNewVersionOf") in relations_of(
+        on_datacite[doi_of(second)]["relatedIdentifiers"]
+    )
     first_relations = relations_of(on_datacite[doi_of(first)]["relatedIdentifiers"])
     assert (doi_of(second), "IsPreviousVersionOf") in first_relations
     assert not any(relation == "IsNewVersionOf" for _, relation in first_relations)
@@ -119,7 +121,8 @@ def test_oai_datacite_formats_show_both_directions(client, two_versions):
     for identifier, relation in expected.items():
         for prefix in ("datacite", "oai_datacite", "datacite4", "oai_datacite4"):
             response = client.get(
-                "/oai2d", query_string={"verb": "GetRecord", "metadataPrefix": prefix, "identifier": identifier}
+                "/oai2d",
+                query_string={"verb": "GetRecord", "metadataPrefix": prefix, "identifier": identifier},
             )
             assert response.status_code == 200
             tree = etree.fromstring(response.data)
@@ -131,6 +134,8 @@ def test_oai_datacite_formats_show_both_directions(client, two_versions):
 def test_single_version_has_no_version_links(client, publish_model):
     """A model with one version: IsVersionOf its concept DOI, and no version-to-version link."""
     record = publish_model(model_metadata(unique_title("Only version")))
-    relations = relations_of(client.get(f"/records/{record['id']}/export/datacite-json").json["relatedIdentifiers"])
+    relations = relations_of(
+        client.get(f"/records/{record['id']}/export/datacite-json").json["relatedIdentifiers"]
+    )
     assert not {relation for _, relation in relations} & {"IsNewVersionOf", "IsPreviousVersionOf"}
     assert (record["parent"]["pids"]["doi"]["identifier"].lower(), "IsVersionOf") in relations

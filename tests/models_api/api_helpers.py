@@ -6,7 +6,6 @@ from pathlib import Path
 
 import rest_helpers
 
-
 DEMO_MODELS = Path(__file__).resolve().parents[2] / "app_data" / "demo_models"
 
 
@@ -22,7 +21,11 @@ def demo_model_upload(demo="astroparticle-gamma-excess", **changes):
     for key in ("model_id", "files", "checksum", "file_location"):
         entry.pop(key, None)
     entry.update(changes)
-    files = [(io.BytesIO(path.read_bytes()), path.name) for path in sorted(folder.glob("*.json")) if path.name != "entry.json"]
+    files = [
+        (io.BytesIO(path.read_bytes()), path.name)
+        for path in sorted(folder.glob("*.json"))
+        if path.name != "entry.json"
+    ]
     return {"metadata": json.dumps(entry), "file": files}
 
 

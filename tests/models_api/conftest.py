@@ -1,14 +1,11 @@
 """Fixtures of the /api/models tests: rate limits on, a live server, tokens of three kinds of user, a model."""
 
-import threading
-
 import pytest
 from api_helpers import bearer, demo_model_upload, user_with_token
 from invenio_accounts.proxies import current_datastore
 from invenio_db import db as invenio_db
 from invenio_oauth2server.models import Token
 from rest_helpers import refresh_records_index
-from werkzeug.serving import make_server
 
 
 @pytest.fixture(scope="module")
@@ -21,29 +18,6 @@ def app_config(app_config):
         DEMOS_MODELS_API_HEALTH_TIMEOUT=0.5,
     )
     return app_config
-
-
-@pytest.fixture(scope="module")
-def api_app(app):
-    """The REST application mounted under /api (its config is the one the API reads)."""
-    wsgi = app.wsgi_app
-    while not hasattr(wsgi, "mounts"):
-        wsgi = wsgi.app
-    return wsgi.mounts["/api"]
-
-
-@pytest.fixture(scope="module")
-def live_api(app):
-    """The app served over HTTP on a free loopback port, for the length of the module.
-
-    Anonymous calls go through it: a fresh HTTP request, as a script without a token makes.
-    """
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/api"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,11 @@ def test_client_round_trips_a_model(live_api, researcher, curator_token, tmp_pat
     folder = DEMO_MODELS / "neutrino-reactor-disappearance"
     entry = json.loads((folder / "entry.json").read_text())
     model_files = [path for path in sorted(folder.iterdir()) if path.name != "entry.json"]
-    entry = {key: value for key, value in entry.items() if key not in ("model_id", "files", "checksum", "file_location")}
+    entry = {
+        key: value
+        for key, value in entry.items()
+        if key not in ("model_id", "files", "checksum", "file_location")
+    }
     entry["name"] = "Client round trip model"
 
     client = DemosClient(live_api, token=researcher.test_token, backoff_factor=0.01)
@@ -40,8 +44,14 @@ def test_client_round_trips_a_model(live_api, researcher, curator_token, tmp_pat
 
     downloaded = client.download(submitted["id"], tmp_path)
     original = next(path for path in model_files if path.name == downloaded.name)
-    assert hashlib.sha256(downloaded.read_bytes()).hexdigest() == hashlib.sha256(original.read_bytes()).hexdigest()
-    assert client.metadata(submitted["id"])["checksum"] == "sha256:" + hashlib.sha256(original.read_bytes()).hexdigest()
+    assert (
+        hashlib.sha256(downloaded.read_bytes()).hexdigest()
+        == hashlib.sha256(original.read_bytes()).hexdigest()
+    )
+    assert (
+        client.metadata(submitted["id"])["checksum"]
+        == "sha256:" + hashlib.sha256(original.read_bytes()).hexdigest()
+    )
 
 
 def test_client_pages_through_every_model(live_api):
@@ -59,7 +69,10 @@ def test_client_raises_api_errors_with_fields(live_api, researcher):
         client.get("no-such-model")
     assert missing.value.status == 404
     with pytest.raises(ApiError) as invalid:
-        client.upload({"name": "x", "domain": "chemistry", "engine": "pyhf", "format": "pyhf-json"}, [DEMO_MODELS / "README.md"])
+        client.upload(
+            {"name": "x", "domain": "chemistry", "engine": "pyhf", "format": "pyhf-json"},
+            [DEMO_MODELS / "README.md"],
+        )
     assert invalid.value.status == 400 and invalid.value.errors
 
 

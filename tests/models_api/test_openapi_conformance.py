@@ -45,5 +45,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @schema.parametrize()
 @settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_operation_conforms_to_the_openapi_document(case, researcher_headers):
-    checks = CONFORMANCE_CHECKS if case.operation.path == "/health" else [not_a_server_error, *CONFORMANCE_CHECKS]
+    checks = (
+        CONFORMANCE_CHECKS if case.operation.path == "/health" else [not_a_server_error, *CONFORMANCE_CHECKS]
+    )
     case.call_and_validate(headers=researcher_headers, checks=checks)

@@ -63,7 +63,10 @@ def post_model(client, headers, entry, files, publish=False):
     return client.post(
         "/api/models" + ("?publish=true" if publish else ""),
         headers=headers,
-        data={"metadata": json.dumps(entry), "file": [(io.BytesIO(content), name) for name, content in files]},
+        data={
+            "metadata": json.dumps(entry),
+            "file": [(io.BytesIO(content), name) for name, content in files],
+        },
         content_type="multipart/form-data",
     )
 
@@ -126,8 +129,20 @@ def test_the_registry_entry_round_trips(client_, seed_model):
     """GET .../metadata returns what was kept, by record id and by model id."""
     for address in (seed_model["id"], seed_model["model_id"]):
         entry = client_.get(f"/api/models/{address}/metadata").json
-        for field in ("model_id", "name", "doi", "version", "domain", "collaboration", "reference_points",
-                      "source_location", "submission_date", "engine", "format", "metadata"):
+        for field in (
+            "model_id",
+            "name",
+            "doi",
+            "version",
+            "domain",
+            "collaboration",
+            "reference_points",
+            "source_location",
+            "submission_date",
+            "engine",
+            "format",
+            "metadata",
+        ):
             assert entry[field] == seed_model[field], field
 
 
@@ -155,6 +170,7 @@ def test_get_validate_answers_the_state_and_changes_nothing(client_, seed_model)
 
 def test_the_seeds_filter_example_works_as_printed(client_, seed_model):
     """GET /api/models/filter?domain=particle_physics&tag=rare-decay, and values as shown."""
+
     def ids(query):
         response = client_.get(f"/api/models/filter?{query}&size=100")
         assert response.status_code == 200, response.json
@@ -168,7 +184,9 @@ def test_the_seeds_filter_example_works_as_printed(client_, seed_model):
     assert seed_model["id"] not in ids("domain=neutrino_physics")
 
 
-def test_a_declared_checksum_that_differs_is_refused_naming_both_digests(client_, researcher, researcher_headers):
+def test_a_declared_checksum_that_differs_is_refused_naming_both_digests(
+    client_, researcher, researcher_headers
+):
     """The declared SHA-256 is checked, never replaced; nothing is stored."""
     files = seed_files()
     actual = hashlib.sha256(files[0][1]).hexdigest()
@@ -184,7 +202,9 @@ def test_a_declared_checksum_that_differs_is_refused_naming_both_digests(client_
     assert response.status_code == 400
     assert "belle2_bknn_refs.json" in response.json["errors"][0]["messages"][0]
     refresh_records_index()
-    assert current_rdm_records_service.search_drafts(identity_of(researcher), params={"size": 1}).total == drafts
+    assert (
+        current_rdm_records_service.search_drafts(identity_of(researcher), params={"size": 1}).total == drafts
+    )
 
 
 def test_a_matching_declared_checksum_is_verified(client_, researcher_headers):
@@ -249,7 +269,8 @@ def multi_file_shapes(shared_models):
             {},
             [
                 (path.name, path.read_bytes())
-                for path in sorted(hs3.glob("simplemodel_*uncorrelated*.json")) + sorted(hs3.glob("*gauss*.json"))
+                for path in sorted(hs3.glob("simplemodel_*uncorrelated*.json"))
+                + sorted(hs3.glob("*gauss*.json"))
             ],
         ),
         (
@@ -263,7 +284,9 @@ def multi_file_shapes(shared_models):
     ]
 
 
-@pytest.mark.parametrize("shape", range(4), ids=["workspace+patch", "workspace+patchset", "hs3-files", "archive+loose"])
+@pytest.mark.parametrize(
+    "shape", range(4), ids=["workspace+patch", "workspace+patchset", "hs3-files", "archive+loose"]
+)
 def test_models_made_of_several_files_are_accepted(client_, researcher_headers, shared_models, shape):
     """POST /api/models with several file parts: 201, all files kept, validated once."""
     label, changes, files = multi_file_shapes(shared_models)[shape]
@@ -272,11 +295,15 @@ def test_models_made_of_several_files_are_accepted(client_, researcher_headers, 
     assert response.status_code == 201, response.json
     body = response.json
     assert {f["file"] for f in body["files"]} == {name for name, _ in files}
-    assert all(f["sha256"] == hashlib.sha256(content).hexdigest() for f, (_, content) in zip(
-        sorted(body["files"], key=lambda f: f["file"]), sorted(files)))
+    assert all(
+        f["sha256"] == hashlib.sha256(content).hexdigest()
+        for f, (_, content) in zip(sorted(body["files"], key=lambda f: f["file"]), sorted(files), strict=True)
+    )
     assert body["engine"] and body["format"]
     state = client_.get(f"/api/models/{body['id']}/validation", headers=researcher_headers).json["validation"]
-    assert state["status"] in ("passed", "needs_review"), state.get("report", {}).get("error") or state["history"]
+    assert state["status"] in ("passed", "needs_review"), (
+        state.get("report", {}).get("error") or state["history"]
+    )
     starts = [entry for entry in state["history"] if entry["status"] == "running"]
     assert len(starts) == 1, state["history"]
 
@@ -292,21 +319,30 @@ def test_files_added_one_by_one_through_the_records_api(client_, api_headers, sh
             "publication_date": "2024-01-01",
             "creators": [{"person_or_org": {"type": "organizational", "name": "ATLAS"}}],
         },
-        "custom_fields": {"demos:domain": {"id": "particle"}, "demos:engine": {"id": "pyhf"},
-                          "demos:format": {"id": "pyhf-json"}},
+        "custom_fields": {
+            "demos:domain": {"id": "particle"},
+            "demos:engine": {"id": "pyhf"},
+            "demos:format": {"id": "pyhf-json"},
+        },
     }
     draft = client_.post("/api/records", headers=api_headers, data=json.dumps(data)).json
-    upload_file(client_, api_headers, draft["id"], "BkgOnly.json", atlas_member(shared_models, "RegionA/BkgOnly.json"))
+    upload_file(
+        client_, api_headers, draft["id"], "BkgOnly.json", atlas_member(shared_models, "RegionA/BkgOnly.json")
+    )
     upload_file(client_, api_headers, draft["id"], "patch.json", atlas_member(shared_models, ATLAS_PATCH))
     record = client_.get(f"/api/records/{draft['id']}/draft", headers=api_headers).json
     assert {c["key"] for c in record["custom_fields"]["demos:checksums"]} == {"BkgOnly.json", "patch.json"}
     assert record["custom_fields"]["demos:validation"]["status"] in ("passed", "needs_review")
 
 
-def test_a_submission_that_fails_leaves_nothing_and_queues_nothing(client_, researcher, researcher_headers, app):
+def test_a_submission_that_fails_leaves_nothing_and_queues_nothing(
+    client_, researcher, researcher_headers, app
+):
     """A failure after the files were stored (no community for the domain) rolls everything back."""
     orphan = f"orphan-{uuid.uuid4().hex[:6]}"
-    vocabulary_service.create(system_identity, {"id": orphan, "title": {"en": orphan}, "type": "demosdomains"})
+    vocabulary_service.create(
+        system_identity, {"id": orphan, "title": {"en": orphan}, "type": "demosdomains"}
+    )
     refresh_records_index()
     before = current_rdm_records_service.search_drafts(identity_of(researcher), params={"size": 1}).total
     entry = fresh(SEED_ENTRY, domain=orphan)
@@ -319,7 +355,9 @@ def test_a_submission_that_fails_leaves_nothing_and_queues_nothing(client_, rese
     assert response.json["errors"][0]["field"] == "domain"
     assert "no community" in response.json["errors"][0]["messages"][0]
     refresh_records_index()
-    assert current_rdm_records_service.search_drafts(identity_of(researcher), params={"size": 1}).total == before
+    assert (
+        current_rdm_records_service.search_drafts(identity_of(researcher), params={"size": 1}).total == before
+    )
 
 
 def test_a_known_model_id_makes_a_new_version_that_is_validated(client_, researcher_headers, seed_model):
@@ -348,7 +386,9 @@ def test_a_new_version_with_imported_files_is_validated_or_says_it_reused(client
     state = client_.get(f"/api/records/{draft['id']}/draft", headers=api_headers).json["custom_fields"]
     assert {c["key"] for c in state["demos:checksums"]} == {"belle2_bknn.json", "belle2_bknn_refs.json"}
     last = state["demos:validation"]["history"][-1]
-    assert "reused" in last["reason"] and last["actor"]["type"] == "system", state["demos:validation"]["history"]
+    assert "reused" in last["reason"] and last["actor"]["type"] == "system", state["demos:validation"][
+        "history"
+    ]
     assert state["demos:validation"]["reused_from"] == latest
     client_.delete(f"/api/records/{draft['id']}/draft", headers=api_headers)
 

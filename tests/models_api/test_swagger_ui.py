@@ -4,8 +4,9 @@ import os
 
 import pytest
 import requests
-from demos_registry import config as registry_config
 from playwright.sync_api import sync_playwright
+
+from demos_registry import config as registry_config
 
 CHROMIUM = os.environ.get("DEMOS_TEST_CHROMIUM", "/usr/bin/chromium")
 

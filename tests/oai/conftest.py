@@ -3,8 +3,6 @@
 import threading
 
 import pytest
-from demos_registry.oai.server import install_harvest_view
-from demos_registry.oai.sets import ensure_domain_oai_sets
 from sickle import Sickle
 from werkzeug.serving import make_server
 
@@ -14,27 +12,15 @@ PAGE_SIZE = 4
 
 @pytest.fixture(scope="module")
 def app_config(app_config):
-    """The registry's OAI-PMH settings (oai/config.py) with a small page size."""
-    app_config.update(
-        OAISERVER_PAGE_SIZE=PAGE_SIZE,
-        OAISERVER_RECORD_SETS_FETCHER="demos_registry.oai.sets:find_sets_for_record",
-        OAISERVER_REGISTER_SET_SIGNALS=False,
-    )
+    """The registry's configuration with a small page size: paging is what these tests are about."""
+    app_config.update(OAISERVER_PAGE_SIZE=PAGE_SIZE)
     return app_config
 
 
 @pytest.fixture(scope="module")
-def oai_app(app, database):
-    """The application with the registry's /oai2d view and the domain sets."""
-    install_harvest_view(app)
-    ensure_domain_oai_sets()
-    return app
-
-
-@pytest.fixture(scope="module")
-def oai_url(oai_app):
-    """/oai2d on a free loopback port, served by a background thread."""
-    server = make_server("127.0.0.1", 0, oai_app)
+def oai_url(app, database):
+    """/oai2d of the application as configured, on a free loopback port, served by a background thread."""
+    server = make_server("127.0.0.1", 0, app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/oai2d"

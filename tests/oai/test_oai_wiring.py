@@ -1,8 +1,9 @@
 """How the registry's /oai2d view is put in place of Invenio's."""
 
-from demos_registry.oai.server import OAI_ENDPOINT, harvest_response, init_oai_server, install_harvest_view
 from flask import Flask
 from invenio_base.signals import app_loaded
+
+from demos_registry.oai.server import OAI_ENDPOINT, harvest_response, init_oai_server, install_harvest_view
 
 
 def test_view_is_swapped_once_the_app_has_loaded_its_blueprints():

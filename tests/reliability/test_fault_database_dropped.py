@@ -11,9 +11,10 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
-from demos_registry.config import SQLALCHEMY_ENGINE_OPTIONS
 from rest_helpers import create_draft, record_metadata
 from werkzeug.http import parse_options_header
+
+from demos_registry.config import SQLALCHEMY_ENGINE_OPTIONS
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +45,16 @@ def pooled_backends(admin_engine):
     (Connections in a transaction belong to the test's own long-lived session, not to a request.)
     """
     with admin_engine.connect() as connection:
-        return connection.execute(
-            sa.text(
-                "SELECT pid FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle'"
+        return (
+            connection.execute(
+                sa.text(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle'"
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
 
 
 def stored_rows(admin_engine, title):

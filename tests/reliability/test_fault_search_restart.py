@@ -12,11 +12,12 @@ import json
 import uuid
 
 import pytest
-from demos_registry.cli import demos
 from invenio_rdm_records.records.models import RDMDraftMetadata
 from osmem_server import OsmemServer
 from rest_helpers import create_draft, publish, record_metadata
 from werkzeug.http import parse_options_header
+
+from demos_registry.cli import demos
 
 pytestmark = pytest.mark.slow
 
@@ -45,7 +46,7 @@ class RestartableSearchServer:
 
 @pytest.fixture(scope="module")
 def search_server():
-    """This module's own search server."""
+    """A search server of the module's own, so that killing it leaves the session's server alone."""
     server = RestartableSearchServer()
     yield server
     server.close()
@@ -96,7 +97,9 @@ def test_search_outage_is_503_json_and_reindex_restores_search(app, search_serve
     assert json.loads(client.get(f"/api/records/{record_id}", headers=api_headers).data)["id"] == record_id
 
 
-def test_a_retried_submission_with_an_idempotency_key_makes_one_model(app, search_server, client, api_headers):
+def test_a_retried_submission_with_an_idempotency_key_makes_one_model(
+    app, search_server, client, api_headers
+):
     """Search down: the POST commits, then answers 503; the retry with its key returns that model.
 
     Without the key a client's retry made a second draft. A different request with the
@@ -104,20 +107,36 @@ def test_a_retried_submission_with_an_idempotency_key_makes_one_model(app, searc
     """
     title = f"Idempotent submission {uuid.uuid4().hex[:8]}"
     metadata = {
-        "metadata": {"title": title, "resource_type": {"id": "model"},
-                     "creators": [{"person_or_org": {"type": "organizational", "name": "DEMOS"}}]},
-        "custom_fields": {"demos:domain": {"id": "particle"}, "demos:engine": {"id": "pyhf"},
-                          "demos:format": {"id": "pyhf-json"}},
+        "metadata": {
+            "title": title,
+            "resource_type": {"id": "model"},
+            "creators": [{"person_or_org": {"type": "organizational", "name": "DEMOS"}}],
+        },
+        "custom_fields": {
+            "demos:domain": {"id": "particle"},
+            "demos:engine": {"id": "pyhf"},
+            "demos:format": {"id": "pyhf-json"},
+        },
     }
-    workspace = json.dumps({"channels": [], "observations": [], "measurements": [], "version": "1.0.0"}).encode()
+    workspace = json.dumps(
+        {"channels": [], "observations": [], "measurements": [], "version": "1.0.0"}
+    ).encode()
     headers = {"Authorization": api_headers["Authorization"], "Idempotency-Key": str(uuid.uuid4())}
 
     def post(body=metadata):
-        return client.post("/api/models", headers=headers, content_type="multipart/form-data",
-                           data={"metadata": json.dumps(body), "file": [(io.BytesIO(workspace), "workspace.json")]})
+        return client.post(
+            "/api/models",
+            headers=headers,
+            content_type="multipart/form-data",
+            data={"metadata": json.dumps(body), "file": [(io.BytesIO(workspace), "workspace.json")]},
+        )
 
     def drafts_titled():
-        return sum(1 for model in RDMDraftMetadata.query.all() if (model.json or {}).get("metadata", {}).get("title") == title)
+        return sum(
+            1
+            for model in RDMDraftMetadata.query.all()
+            if (model.json or {}).get("metadata", {}).get("title") == title
+        )
 
     search_server.kill()
     try:

@@ -54,7 +54,7 @@ def rabbitmq_reachable():
 
 @pytest.fixture(scope="module", params=["rabbitmq", "redis"])
 def delivery(request, broker_uri):
-    """Broker URL, queue and worker settings of one broker; the tasks' own queue is removed after.
+    """Broker URL, queues and worker settings of one broker; the tasks' own queue is removed after.
 
     On RabbitMQ (shared by every suite and a running registry of this machine, one vhost) the
     tasks go to a queue of their own; the indexer queues stay on the test Redis.
@@ -65,12 +65,22 @@ def delivery(request, broker_uri):
             "unacked_restore_interval": 1,
             "unacked_restore_throttle": 1,
         }
-        yield {"url": broker_uri, "queue": "celery", "worker": {"CELERY_BROKER_TRANSPORT_OPTIONS": repr(options)}}
+        yield {
+            "url": broker_uri,
+            "queue": "celery",
+            "validation_queue": "validation",
+            "worker": {"CELERY_BROKER_TRANSPORT_OPTIONS": repr(options)},
+        }
         return
     if not rabbitmq_reachable():
         pytest.skip(f"RabbitMQ is not reachable at {RABBITMQ_URL}: only the Redis broker case runs")
     queue = f"demos-fault-tests-{uuid.uuid4().hex[:12]}"
-    yield {"url": RABBITMQ_URL, "queue": queue, "worker": {"CELERY_TASK_DEFAULT_QUEUE": queue}}
+    yield {
+        "url": RABBITMQ_URL,
+        "queue": queue,
+        "validation_queue": queue,
+        "worker": {"CELERY_TASK_DEFAULT_QUEUE": queue, "DEMOS_VALIDATION_QUEUE": queue},
+    }
     with Connection(RABBITMQ_URL, connect_timeout=3) as connection:
         channel = connection.channel()
         channel.queue_delete(queue)
@@ -80,7 +90,11 @@ def delivery(request, broker_uri):
 @pytest.fixture(scope="module")
 def app_config(app_config, delivery):
     """Tasks go to the broker (and queue) under test."""
-    app_config.update(CELERY_BROKER_URL=delivery["url"], CELERY_TASK_DEFAULT_QUEUE=delivery["queue"])
+    app_config.update(
+        CELERY_BROKER_URL=delivery["url"],
+        CELERY_TASK_DEFAULT_QUEUE=delivery["queue"],
+        DEMOS_VALIDATION_QUEUE=delivery["validation_queue"],
+    )
     return app_config
 
 
@@ -96,20 +110,29 @@ def fresh_broker_connections(monkeypatch):
 
 
 @pytest.fixture()
-def start_worker(fresh_broker_connections, app, instance_path, db_uri, search_hosts, broker_uri, delivery, tmp_path):
+def start_worker(
+    fresh_broker_connections, app, instance_path, db_uri, search_hosts, broker_uri, delivery, tmp_path
+):
     """Start workers on the broker under test (each stopped after the test); returns (worker, log)."""
     env = worker_environment(
-        app, instance_path, db_uri, search_hosts, broker_uri,
+        app,
+        instance_path,
+        db_uri,
+        search_hosts,
+        broker_uri,
         QUEUES_BROKER_URL=broker_uri,
         CELERY_BROKER_URL=delivery["url"],
         CELERY_WORKER_ENABLE_REMOTE_CONTROL="False",
+        # The run itself is what is killed here; the 650 signal points (tests/test_patch_fanout.py) stay out.
+        DEMOS_VALIDATION_MAX_PATCH_POINTS="0",
         **delivery["worker"],
     )
     started = []
 
     def start(name):
         log = tmp_path / f"{name}.log"
-        context = celery_worker(env, log, queue=delivery["queue"])
+        queues = ",".join(dict.fromkeys([delivery["queue"], delivery["validation_queue"]]))
+        context = celery_worker(env, log, queue=queues)
         started.append(context)
         return context.__enter__(), log
 
@@ -150,9 +173,7 @@ def wait_until_running(client, headers, draft_id):
     pytest.fail(f"the worker did not start the validation within {RUNNING_TIMEOUT} s: {state}")
 
 
-def test_killed_worker_validation_is_delivered_again(
-    start_worker, client, api_headers, shared_models
-):
+def test_killed_worker_validation_is_delivered_again(start_worker, client, api_headers, shared_models):
     """SIGKILL while running → no verdict → a new worker receives the task again → passed."""
     first_worker, first_log = start_worker("killed")
     draft_id = sbottom_draft(client, api_headers, shared_models)

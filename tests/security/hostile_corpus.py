@@ -54,27 +54,53 @@ DRAFT_BODIES = [
     Case("deep-object-nesting", '{"metadata": ' * NESTING + "1" + "}" * NESTING),
     Case("deep-nesting-in-demos-field", _model_with(**{"demos:reference_points": json.loads(_nested(60))})),
     Case("huge-title", _titled("A" * (3 * 1024 * 1024)), status=frozenset({413})),
-    Case("huge-description", _json({**record_metadata("x"), "metadata": {
-        **record_metadata("x")["metadata"], "description": "<p>" + "lorem " * 600_000 + "</p>"}}),
-        status=frozenset({413})),
-    Case("huge-tag-array", _model_with(**{"demos:tags": [f"tag-{n}" for n in range(50_000)]}),
-         field="custom_fields.demos:tags"),
+    Case(
+        "huge-description",
+        _json(
+            {
+                **record_metadata("x"),
+                "metadata": {
+                    **record_metadata("x")["metadata"],
+                    "description": "<p>" + "lorem " * 600_000 + "</p>",
+                },
+            }
+        ),
+        status=frozenset({413}),
+    ),
+    Case(
+        "huge-tag-array",
+        _model_with(**{"demos:tags": [f"tag-{n}" for n in range(50_000)]}),
+        field="custom_fields.demos:tags",
+    ),
     Case("huge-tag", _model_with(**{"demos:tags": ["t" * 100_000]}), field="custom_fields.demos:tags"),
-    Case("huge-keyword-array", _model_with(**{"demos:search_keywords": ["kw"] * 50_000}),
-         field="custom_fields.demos:search_keywords"),
+    Case(
+        "huge-keyword-array",
+        _model_with(**{"demos:search_keywords": ["kw"] * 50_000}),
+        field="custom_fields.demos:search_keywords",
+    ),
     Case("huge-integer", '{"metadata": {"title": ' + "9" * 100_000 + "}}"),
-    Case("infinite-number", _model_with(**{"demos:reference_points": [
-        {"label": "inf", "parameters": {"mu": 1.0}, "expected": 1e999}]}),
-        field="custom_fields.demos:reference_points"),
+    Case(
+        "infinite-number",
+        _model_with(
+            **{"demos:reference_points": [{"label": "inf", "parameters": {"mu": 1.0}, "expected": 1e999}]}
+        ),
+        field="custom_fields.demos:reference_points",
+    ),
     Case("nul-in-title", _titled("model\u0000name"), field="metadata.title"),
-    Case("nul-in-demos-field", _model_with(**{"demos:citations": ["Phys. Rev.\u0000D"]}),
-         field="custom_fields.demos:citations"),
+    Case(
+        "nul-in-demos-field",
+        _model_with(**{"demos:citations": ["Phys. Rev.\u0000D"]}),
+        field="custom_fields.demos:citations",
+    ),
     Case("lone-surrogate-in-title", '{"metadata": {"title": "\\ud800"}}', field="metadata.title"),
     Case("text-plain", _titled("plain text"), content_type="text/plain", status=frozenset({415})),
-    Case("xml", "<record><title>x</title></record>", content_type="application/xml",
-         status=frozenset({415})),
-    Case("form-encoded", "metadata=x", content_type="application/x-www-form-urlencoded",
-         status=frozenset({415})),
+    Case("xml", "<record><title>x</title></record>", content_type="application/xml", status=frozenset({415})),
+    Case(
+        "form-encoded",
+        "metadata=x",
+        content_type="application/x-www-form-urlencoded",
+        status=frozenset({415}),
+    ),
     Case("no-content-type-nul-in-title", _titled("no\u0000type"), content_type="", field="metadata.title"),
 ]
 """Bodies of ``POST /api/records`` (a new draft)."""
@@ -123,8 +149,14 @@ SEARCH_QUERIES = [
     Case("unbalanced-parenthesis", query={"q": "title:((("}, status=ODD_BUT_HARMLESS),
     Case("unbalanced-quote", query={"q": '"unterminated'}, status=ODD_BUT_HARMLESS),
     Case("dangling-operator", query={"q": "neutrino AND"}, status=ODD_BUT_HARMLESS),
-    Case("field-injection", query={"q": "custom_fields.demos\\:domain.id:neutrino) OR (*:*"}, status=ODD_BUT_HARMLESS),
-    Case("sql-comment", query={"q": "' OR 1=1; DROP TABLE rdm_records_metadata; --"}, status=ODD_BUT_HARMLESS),
+    Case(
+        "field-injection",
+        query={"q": "custom_fields.demos\\:domain.id:neutrino) OR (*:*"},
+        status=ODD_BUT_HARMLESS,
+    ),
+    Case(
+        "sql-comment", query={"q": "' OR 1=1; DROP TABLE rdm_records_metadata; --"}, status=ODD_BUT_HARMLESS
+    ),
     Case("sql-union", query={"q": "1 UNION SELECT password FROM accounts_user"}, status=ODD_BUT_HARMLESS),
     Case("script-tag", query={"q": "<script>alert(1)</script>"}, status=ODD_BUT_HARMLESS),
     Case("regex-bomb", query={"q": "/(a+)+$/"}, status=ODD_BUT_HARMLESS),
@@ -142,4 +174,5 @@ SEARCH_QUERIES = [
 ]
 """Query strings of the search endpoints; a 200 is fine for those that are just odd text, and for a
 page size beyond the limit on /api/records, which Invenio clamps to its 10,000-hit result window
-(/api/models refuses sizes above DEMOS_MODELS_API_MAX_PAGE_SIZE)."""
+(/api/models refuses sizes above DEMOS_MODELS_API_MAX_PAGE_SIZE), as long as it shows no more
+than an anonymous search may (test_hostile_api.assert_no_more_than_anonymous_may_see)."""

@@ -6,8 +6,9 @@ https_client behind the production proxy does.
 """
 
 import pytest
-from demos_registry import config as registry_config
 from rest_helpers import record_metadata
+
+from demos_registry import config as registry_config
 
 HTTPS = "https://localhost"
 CROSS_SITE = "https://attacker.example/form.html"
@@ -103,19 +104,27 @@ def test_rest_api_with_session_cookie_needs_the_csrf_token(https_client, researc
     """A cross-site POST rides on the session cookie but cannot know the CSRF token."""
     log_in(https_client, researcher, monkeypatch)
     draft = record_metadata("CSRF probe")
-    cross_site = https_client.post("/api/records", base_url=HTTPS, json=draft, headers={"Referer": CROSS_SITE})
+    cross_site = https_client.post(
+        "/api/records", base_url=HTTPS, json=draft, headers={"Referer": CROSS_SITE}
+    )
     assert cross_site.status_code == 400, cross_site.get_data()[:300]
     assert "csrf" in cross_site.json["message"].lower()
 
     token = https_client.get_cookie("csrftoken", domain="localhost")
     assert token is not None, "the API sets its CSRF cookie"
     forged_referer = https_client.post(
-        "/api/records", base_url=HTTPS, json=draft, headers={"Referer": CROSS_SITE, "X-CSRFToken": token.value}
+        "/api/records",
+        base_url=HTTPS,
+        json=draft,
+        headers={"Referer": CROSS_SITE, "X-CSRFToken": token.value},
     )
     assert forged_referer.status_code == 400, forged_referer.get_data()[:300]
 
     same_site = https_client.post(
-        "/api/records", base_url=HTTPS, json=draft, headers={"Referer": f"{HTTPS}/uploads/new", "X-CSRFToken": token.value}
+        "/api/records",
+        base_url=HTTPS,
+        json=draft,
+        headers={"Referer": f"{HTTPS}/uploads/new", "X-CSRFToken": token.value},
     )
     assert same_site.status_code == 201, same_site.get_data()[:300]
 

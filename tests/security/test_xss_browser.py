@@ -39,7 +39,7 @@ PAYLOADS = [
     f'<img src="x" onerror="{MARK}">',
     f'"><svg onload="{MARK}">',
     f"'-({MARK})-'",
-    f"<a href=\"javascript:{MARK}\">click</a>",
+    f'<a href="javascript:{MARK}">click</a>',
     "{{constructor.constructor('" + MARK + "')()}}",
 ]
 """Markup, attribute breaking, script URLs and template expressions."""
@@ -83,7 +83,9 @@ def watch_for_script(page):
     page.on("dialog", lambda dialog: (seen["dialogs"].append(dialog.message), dialog.dismiss()))
     page.on(
         "console",
-        lambda message: seen["csp"].append(message.text) if "Content Security Policy" in message.text else None,
+        lambda message: (
+            seen["csp"].append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     return seen
 

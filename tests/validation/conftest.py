@@ -51,7 +51,9 @@ def atlas_metadata(atlas_archive, atlas_model):
         "format": "pyhf",
         "checksums": {atlas_archive.name: sha256_of(atlas_archive)},
         "model": {"workspace": ATLAS_WORKSPACE, "patch": ATLAS_PATCH},
-        "reference_points": [{"parameters": point, "expected": twice_nll(model, data, point)} for point in points],
+        "reference_points": [
+            {"parameters": point, "expected": twice_nll(model, data, point)} for point in points
+        ],
     }
 
 
@@ -66,14 +68,18 @@ def hs3_reference_points():
         "uncorrelated": [
             {
                 "parameters": {"mu": mu, "uncorr_bkguncrt_0": gamma0, "uncorr_bkguncrt_1": gamma1},
-                "expected": twice_nll(uncorrelated, uncorrelated_data, {"mu": mu, "uncorr_bkguncrt": [gamma0, gamma1]}),
+                "expected": twice_nll(
+                    uncorrelated, uncorrelated_data, {"mu": mu, "uncorr_bkguncrt": [gamma0, gamma1]}
+                ),
             }
             for mu, gamma0, gamma1 in [(1.0, 1.0, 1.0), (0.5, 1.05, 0.9), (2.0, 0.95, 1.1)]
         ],
         "correlated": [
             {
                 "parameters": {"mu": mu, "alpha_correlated_bkg_uncertainty": alpha},
-                "expected": twice_nll(correlated, correlated_data, {"mu": mu, "correlated_bkg_uncertainty": alpha}),
+                "expected": twice_nll(
+                    correlated, correlated_data, {"mu": mu, "correlated_bkg_uncertainty": alpha}
+                ),
             }
             for mu, alpha in [(1.0, 0.0), (0.5, 0.5), (2.0, -0.3)]
         ],

@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from demos_registry.validation.cli import main
+
+from demos_registry.validation_engine.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 QUICK = ["--checks", "validate_schema,check_checksums,reference_points"]
@@ -64,7 +65,9 @@ def test_needs_review_exits_0_unless_strict(good_model):
 
 def test_output_directory_gets_reports_plots_and_thumbnails(good_model, metadata_file, tmp_path):
     output = tmp_path / "out"
-    code = main([str(good_model), "--reference-points", str(metadata_file), "--output", str(output), "--quiet"])
+    code = main(
+        [str(good_model), "--reference-points", str(metadata_file), "--output", str(output), "--quiet"]
+    )
     assert code == 0
     names = {path.name for path in output.iterdir()}
     assert {"report.json", "report.md", "parameters.json", "parameters.md", "scan.json"} <= names
@@ -99,7 +102,16 @@ def test_directory_argument_validates_the_files_in_it(models_dir, capsys):
 
 def test_module_runs_as_a_program(good_model):
     completed = subprocess.run(
-        [sys.executable, "-m", "demos_registry.validation.cli", str(good_model), "--quiet", "--format", "json", *QUICK],
+        [
+            sys.executable,
+            "-m",
+            "demos_registry.validation_engine.cli",
+            str(good_model),
+            "--quiet",
+            "--format",
+            "json",
+            *QUICK,
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -112,6 +124,8 @@ def test_module_runs_as_a_program(good_model):
 def test_reference_points_file_may_be_a_bare_list(good_model, pyhf_reference_points, tmp_path, capsys):
     points = tmp_path / "points.json"
     points.write_text(json.dumps(pyhf_reference_points(good_model, [{"mu": 0.5}])))
-    assert main([str(good_model), "--reference-points", str(points), "--quiet", "--format", "json", *QUICK]) == 0
+    assert (
+        main([str(good_model), "--reference-points", str(points), "--quiet", "--format", "json", *QUICK]) == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert next(c for c in report["checks"] if c["id"] == "reference_points")["status"] == "passed"

@@ -1,5 +1,7 @@
-"""Hostile inputs fail a check with a reason, within the time and memory bounds, and never take
-the caller down."""
+"""Hostile inputs fail a check with a reason, within the time and memory bounds.
+
+None of them takes the caller down.
+"""
 
 import gzip
 import io
@@ -8,8 +10,15 @@ import time
 import zipfile
 
 import pytest
-from demos_registry.validation import CheckStatus, OverallStatus, ResourceLimits, ValidationOptions, validate
-from demos_registry.validation.limits import MIB
+
+from demos_registry.validation_engine import (
+    CheckStatus,
+    OverallStatus,
+    ResourceLimits,
+    ValidationOptions,
+    validate,
+)
+from demos_registry.validation_engine.limits import MIB
 
 SLACK_SECONDS = 5.0
 
@@ -73,7 +82,7 @@ def test_memory_limit_turns_an_allocation_bomb_into_a_failed_check(tmp_path):
     write_huge_workspace(path, 100_000_000)
     limits = ResourceLimits(max_file_bytes=400 * MIB, max_unpacked_bytes=400 * MIB, memory_bytes=768 * MIB)
     caller_ballast = bytearray(900 * MIB)
-    caller_ballast[:: 4096] = b"x" * len(caller_ballast[:: 4096])
+    caller_ballast[::4096] = b"x" * len(caller_ballast[::4096])
     report, elapsed = timed_validate([path], limits)
     del caller_ballast
     assert report.status == OverallStatus.FAILED
@@ -84,10 +93,12 @@ def test_memory_limit_turns_an_allocation_bomb_into_a_failed_check(tmp_path):
 
 
 def test_worker_memory_figure_does_not_count_the_callers_memory(tmp_path, models_dir):
-    """A large caller (a long test session, a busy Celery worker) must not inflate the sandbox's figure:
-    the kernel's rusage of a forked child keeps the parent's pre-exec memory."""
+    """A large caller (a long test session, a busy Celery worker) must not inflate the sandbox's figure.
+
+    The kernel's rusage of a forked child keeps the parent's pre-exec memory.
+    """
     caller_ballast = bytearray(600 * MIB)
-    caller_ballast[:: 4096] = b"x" * len(caller_ballast[:: 4096])
+    caller_ballast[::4096] = b"x" * len(caller_ballast[::4096])
     report, _ = timed_validate([models_dir / "pyhf" / "2-bin_1-channel.json"], ResourceLimits())
     assert report.timings["worker_peak_rss_bytes"] < 500 * MIB
     del caller_ballast

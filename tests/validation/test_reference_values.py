@@ -3,7 +3,8 @@
 import copy
 
 import pytest
-from demos_registry.validation import CheckStatus, OverallStatus, ValidationOptions, validate
+
+from demos_registry.validation_engine import CheckStatus, OverallStatus, ValidationOptions, validate
 
 WITHOUT_CROSS_ENGINE = ValidationOptions(
     checks=["validate_schema", "check_checksums", "reference_points", "expected_outputs", "stability"]
@@ -75,7 +76,9 @@ def test_per_point_tolerance_is_honoured(workspace, metadata):
 
 def test_unknown_parameter_in_a_reference_point_fails_with_its_name(workspace):
     report = validate(
-        [str(workspace)], {"reference_points": [{"parameters": {"nope": 1.0}, "expected": 1.0}]}, WITHOUT_CROSS_ENGINE
+        [str(workspace)],
+        {"reference_points": [{"parameters": {"nope": 1.0}, "expected": 1.0}]},
+        WITHOUT_CROSS_ENGINE,
     )
     check = report.check("reference_points")
     assert check.status == CheckStatus.FAILED
@@ -92,7 +95,9 @@ def test_expected_outputs_are_compared(workspace):
     model = pyhf_workspace.model()
     data = pyhf_workspace.data(model)
     best, twice_nll = pyhf.infer.mle.fit(data, model, return_fitted_val=True)
-    observed_limit, _expected = pyhf.infer.intervals.upper_limits.upper_limit(data, model, scan=None, level=0.05)
+    observed_limit, _expected = pyhf.infer.intervals.upper_limits.upper_limit(
+        data, model, scan=None, level=0.05
+    )
     outputs = {
         "best_fit": {"mu": float(best[model.config.poi_index])},
         "twice_nll_at_best_fit": float(twice_nll),
@@ -107,7 +112,9 @@ def test_expected_outputs_are_compared(workspace):
 
 
 def test_malformed_metadata_is_a_failed_check_not_a_crash(workspace):
-    report = validate([str(workspace)], {"reference_points": [{"parameters": {"mu": 1.0}}]}, WITHOUT_CROSS_ENGINE)
+    report = validate(
+        [str(workspace)], {"reference_points": [{"parameters": {"mu": 1.0}}]}, WITHOUT_CROSS_ENGINE
+    )
     assert report.check("metadata").status == CheckStatus.FAILED
     assert "reference_points[0]" in report.check("metadata").reason
 

@@ -3,8 +3,9 @@
 import json
 
 import pytest
-from demos_registry.validation import CheckStatus, OverallStatus, validate
-from validation_helpers import sha256_of
+from validation_helpers import HS3_OBSERVED, sha256_of, simple_correlated, simple_uncorrelated, twice_nll
+
+from demos_registry.validation_engine import CheckStatus, OverallStatus, validate
 
 
 def statuses(report):
@@ -15,7 +16,9 @@ def test_pyhf_workspace_with_reference_points_and_checksum_passes(models_dir, py
     path = models_dir / "pyhf" / "2-bin_1-channel.json"
     metadata = {
         "checksums": {path.name: sha256_of(path)},
-        "reference_points": pyhf_reference_points(path, [{"mu": 1.0}, {"mu": 0.0, "uncorr_bkguncrt": [1.1, 0.9]}]),
+        "reference_points": pyhf_reference_points(
+            path, [{"mu": 1.0}, {"mu": 0.0, "uncorr_bkguncrt": [1.1, 0.9]}]
+        ),
     }
     report = validate([str(path)], metadata)
     assert report.status == OverallStatus.PASSED, report.to_markdown()
@@ -36,7 +39,9 @@ def test_background_workspace_with_patchset_passes(models_dir, pyhf_reference_po
     metadata = {
         "checksums": {workspace.name: sha256_of(workspace), patchset.name: sha256_of(patchset)},
         "model": {"workspace": workspace.name},
-        "reference_points": pyhf_reference_points(workspace, [{"SigXsecOverSM": 1.0}, {"SigXsecOverSM": 0.3}]),
+        "reference_points": pyhf_reference_points(
+            workspace, [{"SigXsecOverSM": 1.0}, {"SigXsecOverSM": 0.3}]
+        ),
     }
     report = validate([str(workspace), str(patchset)], metadata)
     assert report.status == OverallStatus.PASSED, report.to_markdown()
@@ -56,11 +61,12 @@ BAD_FILES = [
 
 @pytest.mark.parametrize(("name", "check_id", "reason"), BAD_FILES)
 def test_bad_file_fails_the_right_check(models_dir, name, check_id, reason):
+    """Alone, none of them is an evaluable model either, which integrity reports besides."""
     report = validate([str(models_dir / "bad" / name)])
     assert report.status == OverallStatus.FAILED
-    failed = [check for check in report.checks if check.status == CheckStatus.FAILED]
-    assert [check.id for check in failed] == [check_id], report.to_markdown()
-    assert reason in failed[0].reason
+    failed = {check.id: check.reason for check in report.checks if check.status == CheckStatus.FAILED}
+    assert set(failed) <= {check_id, "integrity"}, report.to_markdown()
+    assert reason in failed[check_id]
 
 
 def test_histosys_patch_of_the_wrong_shape_fails_against_its_workspace(models_dir):
@@ -71,15 +77,40 @@ def test_histosys_patch_of_the_wrong_shape_fails_against_its_workspace(models_di
     assert "histosys 'histosys_bad' hi_data has 3 bins, the sample 2" in report.check("patches").reason
 
 
-def test_patch_without_workspace_needs_review(models_dir):
+def test_patch_without_workspace_fails(models_dir):
     report = validate([str(models_dir / "bad" / "bad_histosys_modifier_patch.json")])
-    assert report.status == OverallStatus.NEEDS_REVIEW
+    assert report.status == OverallStatus.FAILED
+    assert "no evaluable model" in report.check("integrity").reason
     assert "without a workspace" in report.check("patches").reason
+
+
+def uncorrelated_twin_parameters(hs3_values):
+    """HS3 values of the uncorrelated file as parameters of its pyhf twin (`Lumi` is a constant 1)."""
+    assert hs3_values.get("Lumi", 1.0) == 1.0
+    gammas = [hs3_values["uncorr_bkguncrt_0"], hs3_values["uncorr_bkguncrt_1"]]
+    return {"mu": hs3_values["mu"], "uncorr_bkguncrt": gammas}
+
+
+def correlated_twin_parameters(hs3_values):
+    """HS3 values of the correlated files as parameters of their pyhf twin (`Lumi` is a constant 1)."""
+    assert hs3_values.get("Lumi", 1.0) == 1.0
+    return {
+        "mu": hs3_values["mu"],
+        "correlated_bkg_uncertainty": hs3_values["alpha_correlated_bkg_uncertainty"],
+    }
+
+
+PYHF_TWINS = {
+    "uncorrelated": (simple_uncorrelated(), uncorrelated_twin_parameters),
+    "correlated": (simple_correlated(), correlated_twin_parameters),
+}
+"""The pyhf simple models the HS3 files were exported from (models/README.md), evaluated with bare pyhf."""
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "name", ["simplemodel_uncorrelated-background_hs3.json", "simplemodel_correlated-background_gauss_hs3.json"]
+    "name",
+    ["simplemodel_uncorrelated-background_hs3.json", "simplemodel_correlated-background_gauss_hs3.json"],
 )
 def test_hs3_files_reproduce_their_pyhf_twins_in_pyhs3_and_pyhf(models_dir, hs3_reference_points, name):
     path = models_dir / "hs3" / name
@@ -93,9 +124,15 @@ def test_hs3_files_reproduce_their_pyhf_twins_in_pyhs3_and_pyhf(models_dir, hs3_
         assert abs(point["measured"] - point["expected"]) < 1e-9
     cross = report.check("cross_engine")
     assert set(cross.details["engines"]) == {"pyhs3", "pyhf", "root"}
+    twin, twin_parameters = PYHF_TWINS["uncorrelated" if "uncorrelated" in name else "correlated"]
+    data = HS3_OBSERVED + twin.config.auxdata
+    start = twice_nll(twin, data, twin_parameters(cross.details["start"]))
+    assert cross.details["points"]
     for row in cross.details["points"]:
+        expected = twice_nll(twin, data, twin_parameters(row["parameters"])) - start
         deltas = row["delta_twice_nll"]
-        assert abs(deltas["pyhs3"] - deltas["pyhf"]) < 1e-9
+        assert deltas["pyhs3"] == pytest.approx(expected, abs=1e-9), row["label"]
+        assert deltas["pyhf"] == pytest.approx(expected, abs=1e-9), row["label"]
     assert report.check("schema").status == CheckStatus.PASSED
     assert report.facts[0]["pois"] == ["mu"]
 
@@ -104,7 +141,8 @@ def test_hs3_files_reproduce_their_pyhf_twins_in_pyhs3_and_pyhf(models_dir, hs3_
 def test_gauss_hs3_file_passes_all_three_engines(models_dir, hs3_reference_points):
     path = models_dir / "hs3" / "simplemodel_correlated-background_gauss_hs3.json"
     report = validate(
-        [str(path)], {"checksums": {path.name: sha256_of(path)}, "reference_points": hs3_reference_points["correlated"]}
+        [str(path)],
+        {"checksums": {path.name: sha256_of(path)}, "reference_points": hs3_reference_points["correlated"]},
     )
     assert report.status == OverallStatus.PASSED, report.to_markdown()
     assert report.check("cross_engine").status == CheckStatus.PASSED
@@ -175,7 +213,8 @@ def test_archive_with_workspace_and_patchset_inside(models_dir, tmp_path):
         bundle.add(models_dir / "pyhf" / "example_bkgonly.json", arcname="analysis/BkgOnly.json")
         bundle.add(models_dir / "pyhf" / "example_patchset.json", arcname="analysis/patchset.json")
     report = validate(
-        [str(archive)], {"model": {"workspace": "analysis/BkgOnly.json", "patch": "patch_channel1_signal_syst1"}}
+        [str(archive)],
+        {"model": {"workspace": "analysis/BkgOnly.json", "patch": "patch_channel1_signal_syst1"}},
     )
     patches = report.check("patches")
     assert patches.status == CheckStatus.PASSED

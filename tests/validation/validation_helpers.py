@@ -31,4 +31,6 @@ def simple_uncorrelated():
 
 def simple_correlated():
     """The pyhf twin of the two correlated-background HS3 files."""
-    return pyhf.simplemodels.correlated_background(signal=[12, 11], bkg=[50, 52], bkg_up=[45, 55], bkg_down=[55, 45])
+    return pyhf.simplemodels.correlated_background(
+        signal=[12, 11], bkg=[50, 52], bkg_up=[45, 55], bkg_down=[55, 45]
+    )

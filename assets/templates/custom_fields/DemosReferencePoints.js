@@ -147,10 +147,20 @@ export default function DemosReferencePoints({ fieldPath, label, icon, descripti
   const { values, errors, initialErrors } = useFormikContext();
   const results = useReferencePointResults();
   const [nextKey, setNextKey] = useState(-1);
+  // The row just added, whose first input takes the focus once it is rendered (keyboard users).
+  const [addedRow, setAddedRow] = useState(undefined);
   const points = getIn(values, fieldPath) || [];
   const descriptionId = `${fieldPath}-description`;
   // An error about the list as a whole (not one of its cells), e.g. "required".
   const listError = getIn(errors, fieldPath) || getIn(initialErrors, fieldPath);
+
+  useEffect(() => {
+    const input = addedRow !== undefined && document.getElementById(`${fieldPath}.${addedRow}.label`);
+    if (input) {
+      input.focus();
+      setAddedRow(undefined);
+    }
+  }, [addedRow, fieldPath, points.length]);
 
   return (
     <Form.Field className="demos-reference-points">
@@ -272,6 +282,7 @@ export default function DemosReferencePoints({ fieldPath, label, icon, descripti
               onClick={() => {
                 push({ parameters: {}, __key: nextKey });
                 setNextKey(nextKey - 1);
+                setAddedRow(points.length);
               }}
             >
               <Icon name="add" />

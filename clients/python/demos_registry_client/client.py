@@ -137,7 +137,10 @@ class DemosClient:
                 return min(float(retry_after), self.max_backoff)
             except ValueError:
                 try:
-                    return min(max(0.0, parsedate_to_datetime(retry_after).timestamp() - time.time()), self.max_backoff)
+                    return min(
+                        max(0.0, parsedate_to_datetime(retry_after).timestamp() - time.time()),
+                        self.max_backoff,
+                    )
                 except (TypeError, ValueError):
                     pass
         return min(self.backoff_factor * (2**attempt), self.max_backoff)
@@ -166,12 +169,16 @@ class DemosClient:
 
     # Reading
     # -------
-    def list_models(self, *, size: int = 50, sort: str | None = None, limit: int | None = None) -> Iterator[JSON]:
+    def list_models(
+        self, *, size: int = 50, sort: str | None = None, limit: int | None = None
+    ) -> Iterator[JSON]:
         """All published models (newest first unless sorted otherwise)."""
         return self.iterate("/models", _params(size=size, sort=sort), limit)
 
-    def search(self, q: str, *, size: int = 50, sort: str | None = None, limit: int | None = None) -> Iterator[JSON]:
-        """Models matching a query in Invenio's syntax, e.g. ``custom_fields.demos\\:domain.id:neutrino``."""
+    def search(
+        self, q: str, *, size: int = 50, sort: str | None = None, limit: int | None = None
+    ) -> Iterator[JSON]:
+        r"""Models matching a query in Invenio's syntax, e.g. ``custom_fields.demos\:domain.id:neutrino``."""
         return self.iterate("/models/search", _params(q=q, size=size, sort=sort), limit)
 
     def filter(
@@ -188,7 +195,13 @@ class DemosClient:
     ) -> Iterator[JSON]:
         """Models by facet; several values of one facet are alternatives."""
         params = _params(
-            domain=domain, tag=tag, engine=engine, status=status, collaboration=collaboration, format=format, size=size
+            domain=domain,
+            tag=tag,
+            engine=engine,
+            status=status,
+            collaboration=collaboration,
+            format=format,
+            size=size,
         )
         return self.iterate("/models/filter", params, limit)
 
@@ -256,7 +269,9 @@ class DemosClient:
 
     # Writing
     # -------
-    def upload(self, metadata: Mapping[str, Any], files: Iterable[PathLike], *, publish: bool = False) -> JSON:
+    def upload(
+        self, metadata: Mapping[str, Any], files: Iterable[PathLike], *, publish: bool = False
+    ) -> JSON:
         """Submit a model: its registry entry (or record data) and files.
 
         By default it goes to its domain community for review; ``publish=True``

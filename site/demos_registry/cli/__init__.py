@@ -7,12 +7,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from invenio_access.permissions import system_identity
-from invenio_pidstore.errors import PIDDoesNotExistError
+from invenio_pidstore.errors import PIDDoesNotExistError, PIDUnregistered
 from invenio_rdm_records.proxies import current_rdm_records_service
 from invenio_search.engine import dsl
 
 from ..custom_fields.config import MODEL_RESOURCE_TYPE
-from ..model_validation.service import revalidate
+from ..doi.cli import doi
 from ..registry_entries.entries import EntryError
 from ..registry_entries.service import (
     entry_paths,
@@ -20,12 +20,19 @@ from ..registry_entries.service import (
     import_entry,
     load_entry,
 )
+from ..validation_runs.service import revalidate
+from .backup import backup, restore
 from .setup import eager_tasks, setup_instance
 
 
 @click.group()
 def demos():
     """DEMOS Model Registry commands."""
+
+
+demos.add_command(backup)
+demos.add_command(doi)
+demos.add_command(restore)
 
 
 @demos.command("setup")
@@ -76,7 +83,9 @@ def import_entries(paths):
                 continue
             click.echo(f"\n{path}: {result.action} {result.record_id}")
     if failures:
-        raise click.ClickException(f"{failures} of {len(entries)} entries failed; fix them and run the import again")
+        raise click.ClickException(
+            f"{failures} of {len(entries)} entries failed; fix them and run the import again"
+        )
 
 
 @demos.command("export")
@@ -86,8 +95,8 @@ def export(record_id):
     """Print the registry-entry JSON of a published record."""
     try:
         click.echo(json.dumps(export_entry(record_id), indent=2, ensure_ascii=False))
-    except PIDDoesNotExistError:
-        raise click.ClickException(f"no published record {record_id!r}")
+    except (PIDDoesNotExistError, PIDUnregistered):
+        raise click.ClickException(f"no published record {record_id!r}") from None
 
 
 def published_models(domain=None):
@@ -117,5 +126,5 @@ def revalidate_records(record_ids, everything, domain):
             try:
                 revalidate(system_identity, record_id)
             except PIDDoesNotExistError:
-                raise click.ClickException(f"no record {record_id!r}")
+                raise click.ClickException(f"no record {record_id!r}") from None
     click.echo(f"{len(ids)} validations queued; follow them with GET /api/records/<id>/validation")

@@ -10,17 +10,18 @@ import inspect
 import secrets
 from collections import Counter
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from celery import current_app as current_celery
 from flask import current_app
 from flask_security.utils import hash_password
 from invenio_access.models import ActionRoles
 from invenio_access.permissions import superuser_access, system_identity
 from invenio_accounts.proxies import current_datastore
 from invenio_app_rdm.fixtures import FixturesEngine as PagesAndSetsFixtures
-from celery import current_app as current_celery
+from invenio_app_rdm.fixtures import Pages
 from invenio_db import db
 from invenio_db.utils import create_alembic_version_table
 from invenio_files_rest.models import Location
@@ -62,14 +63,22 @@ def eager_tasks():
 
 
 def ensure_tables():
-    """Create the tables of an empty database; True if it was empty."""
-    if inspect_database(db.engine).has_table("accounts_user"):
+    """Create the tables of an empty database, or those a newer release added; True if it was empty.
+
+    An instance set up by an earlier release keeps its data: only missing tables are created
+    (e.g. the registry's own tables added since).
+    """
+    existing = set(inspect_database(db.engine).get_table_names())
+    missing = [table for table in db.metadata.sorted_tables if table.name not in existing]
+    if not missing:
         progress("database: tables exist")
         return False
-    db.metadata.create_all(bind=db.engine)
-    create_alembic_version_table()
-    progress(f"database: created {len(db.metadata.sorted_tables)} tables")
-    return True
+    db.metadata.create_all(bind=db.engine, tables=missing)
+    was_empty = "accounts_user" not in existing
+    if was_empty:
+        create_alembic_version_table()
+    progress(f"database: created {len(missing)} tables ({'new instance' if was_empty else 'added since'})")
+    return was_empty
 
 
 def ensure_files_location(path):
@@ -108,7 +117,7 @@ def ensure_account(email, username, full_name, password_file, role=None):
         email=email,
         password=hash_password(password),
         active=True,
-        confirmed_at=datetime.now(timezone.utc),
+        confirmed_at=datetime.now(UTC),
         username=username,
         user_profile={"full_name": full_name},
     )
@@ -203,6 +212,12 @@ def load_new_vocabularies():
     progress("fixtures: vocabularies up to date")
 
 
+def load_new_pages():
+    """Static pages (about, help) added to app_data/pages.yaml since the instance was set up."""
+    Pages().run(force=False)
+    progress("fixtures: static pages up to date")
+
+
 def setup_instance(admin_email, password_file, files_path, curator_email=None, demo_models=None):
     """Bring an instance to a usable state, whatever state it is in."""
     new_database = ensure_tables()
@@ -218,6 +233,7 @@ def setup_instance(admin_email, password_file, files_path, curator_email=None, d
         if new_indices:
             reindex_everything()
         load_new_vocabularies()
+        load_new_pages()
     progress(f"OAI-PMH: {ensure_domain_oai_sets()} domain sets created")
     ensure_account(admin_email, "admin", "Registry administrator", password_file, ADMIN_ROLE)
     if curator_email:

@@ -26,15 +26,15 @@ from invenio_records_resources.services.uow import RecordCommitOp
 from invenio_vocabularies.records.api import Vocabulary
 from marshmallow import ValidationError
 
-from ..model_validation.api import inputs_changed, lock_fresh, reuse_verdict
-from ..model_validation.state import (
+from ..validation_runs.api import inputs_changed, lock_fresh, reuse_verdict
+from ..validation_runs.state import (
     FINISHED,
     PUBLISHABLE,
     current,
     failed_reasons,
     user_actor,
 )
-from ..model_validation.tasks import request_validation
+from ..validation_runs.tasks import request_validation
 from .config import MODEL_RESOURCE_TYPE, SYSTEM_FIELDS
 from .derived import apply_derived_metadata
 from .validators import file_name
@@ -76,11 +76,15 @@ def refuse_unvalidated(state):
         return
     if status in FINISHED:
         reasons = failed_reasons(state) or [state.get("history", [{}])[-1].get("reason", "")]
-        message = "Validation failed: " + "; ".join(reasons) + (
-            ". Fix the model or its reference points, or ask a curator to override with a reason."
+        message = (
+            "Validation failed: "
+            + "; ".join(reasons)
+            + (". Fix the model or its reference points, or ask a curator to override with a reason.")
         )
     else:
-        message = "Validation has not finished yet (status: %s); try again in a moment." % (status or "not started")
+        message = "Validation has not finished yet (status: %s); try again in a moment." % (
+            status or "not started"
+        )
     raise ValidationError({"custom_fields": {"demos:validation": [message]}})
 
 
@@ -124,7 +128,9 @@ class DemosFieldsComponent(ServiceComponent):
         self._keep_model_id(data, previous)
         self._derive_metadata(data, previous)
         if record.files.entries and inputs_changed(previous, data.get("custom_fields", {})):
-            data["custom_fields"]["demos:validation"] = self._pending(identity, record, "DEMOS metadata changed")
+            data["custom_fields"]["demos:validation"] = self._pending(
+                identity, record, "DEMOS metadata changed"
+            )
 
     def _pending(self, identity, record, reason):
         """Queue a validation and return the pending state to store with the data."""
@@ -146,7 +152,6 @@ class DemosFieldsComponent(ServiceComponent):
             raise ValidationError({"custom_fields": missing})
         if draft.files.entries:
             refuse_unvalidated(current(draft))
-
 
 
 class DemosCustomFieldsComponent(CustomFieldsComponent):
@@ -174,7 +179,9 @@ class ImportedFilesValidationComponent(ServiceComponent):
         """Take the imported files' checksums, then reuse the verdict or queue a validation."""
         imported = set(draft.files.entries)
         checksums = record.get("custom_fields", {}).get("demos:checksums", [])
-        draft.setdefault("custom_fields", {})["demos:checksums"] = [c for c in checksums if c["key"] in imported]
+        draft.setdefault("custom_fields", {})["demos:checksums"] = [
+            c for c in checksums if c["key"] in imported
+        ]
         if not imported:
             return
         source = record.pid.pid_value
@@ -198,6 +205,22 @@ class FileNameComponent(FileServiceComponent):
                 raise ValidationError({"key": error.messages}) from error
 
 
+class DraftRowLockComponent(FileServiceComponent):
+    """A file commit locks the draft row before it writes the file's row.
+
+    Writing a file row also locks the draft row it refers to (key share, through the
+    foreign key); FileChecksumComponent then locks that row for update. Two files committed
+    at once (the deposit form uploads in parallel) each held the first lock and waited for
+    the other's: PostgreSQL aborted one ("deadlock detected") and the form showed a failed
+    upload. Taking the update lock first makes concurrent commits of one draft take turns.
+    Listed before Invenio's file components (``RDM_DRAFT_FILES_SERVICE_COMPONENTS``).
+    """
+
+    def commit_file(self, identity, id_, file_key, record):
+        """Lock the draft row (and take the newest validation fields) before the commit writes."""
+        lock_fresh(record)
+
+
 class FileChecksumComponent(FileServiceComponent):
     """SHA-256 of every committed draft file, kept in ``demos:checksums``.
 
@@ -213,7 +236,9 @@ class FileChecksumComponent(FileServiceComponent):
         with file_instance.storage().open() as stream:
             for chunk in iter(lambda: stream.read(CHUNK_SIZE), b""):
                 digest.update(chunk)
-        self._set(record, file_key, {"key": file_key, "sha256": digest.hexdigest(), "size": file_instance.size})
+        self._set(
+            record, file_key, {"key": file_key, "sha256": digest.hexdigest(), "size": file_instance.size}
+        )
         request_validation(record, user_actor(identity), f"file {file_key} uploaded", self.uow)
         self.uow.register(RecordCommitOp(record))
 

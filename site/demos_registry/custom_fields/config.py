@@ -102,73 +102,78 @@ SEARCHED_FIELDS = [
 ]
 """Custom fields a plain full-text query searches, besides Invenio's own."""
 
+VALIDATION_STATUS_LABELS = {
+    "pending": _("pending"),
+    "running": _("running"),
+    "passed": _("passed"),
+    "failed": _("failed"),
+    "needs_review": _("needs review"),
+    "overridden": _("accepted by a curator"),
+}
+"""What a ``demos:validation`` status is called where people read it (the search facet)."""
+
 DEMOS_CUSTOM_FIELDS_UI = {
     "section": _("DEMOS model"),
     "hide_from_landing_page": True,
     "fields": [
         {
             "field": "demos:domain",
-            "ui_widget": "Dropdown",
+            "ui_widget": "DemosDomain",
             "props": {
                 "label": _("Physics domain"),
                 "placeholder": _("Select the research domain"),
                 "icon": "atom",
-                "description": _("One of the six ErUM domains the model belongs to."),
-                "search": False,
-                "multiple": False,
+                "description": _(
+                    "One of the six ErUM domains the model belongs to; the model is submitted to "
+                    "the domain's community, whose curators review it."
+                ),
                 "clearable": True,
                 "required": True,
             },
         },
         {
             "field": "demos:collaboration",
-            "ui_widget": "Dropdown",
+            "ui_widget": "DemosSelect",
             "props": {
                 "label": _("Collaboration"),
                 "placeholder": _("e.g. ATLAS, Belle II"),
                 "icon": "users",
                 "description": _("The experiment or group that published the model."),
-                "search": True,
-                "multiple": False,
                 "clearable": True,
             },
         },
         {
             "field": "demos:engine",
-            "ui_widget": "Dropdown",
+            "ui_widget": "DemosSelect",
             "props": {
                 "label": _("Engine"),
                 "placeholder": _("Software that evaluates the likelihood"),
                 "icon": "cogs",
                 "description": _("The engine the reference values were computed with."),
-                "search": False,
-                "multiple": False,
                 "clearable": True,
                 "required": True,
             },
         },
         {
             "field": "demos:format",
-            "ui_widget": "Dropdown",
+            "ui_widget": "DemosSelect",
             "props": {
                 "label": _("Format"),
                 "placeholder": _("Serialisation of the model file"),
                 "icon": "file code",
                 "description": _("How the uploaded model is written."),
-                "search": False,
-                "multiple": False,
                 "clearable": True,
                 "required": True,
             },
         },
         {
             "field": "demos:model_version",
-            "ui_widget": "Input",
+            "ui_widget": "DemosVersion",
             "props": {
-                "label": _("Model version"),
+                "label": _("Version"),
                 "placeholder": "1.0.0",
                 "icon": "code branch",
-                "description": _("Version of the model itself (not of this record)."),
+                "description": _("Version of the model, e.g. 1.0.0; shown in search results and citations."),
             },
         },
         {
@@ -190,14 +195,12 @@ DEMOS_CUSTOM_FIELDS_UI = {
             "props": {
                 "label": _("External references"),
                 "icon": "linkify",
-                "description": _(
-                    "Publication DOI, arXiv, INSPIRE, HEPData, Zenodo and GitHub links."
-                ),
+                "description": _("Publication DOI, arXiv, INSPIRE, HEPData, Zenodo and GitHub links."),
             },
         },
         {
             "field": "demos:tags",
-            "ui_widget": "MultiInput",
+            "ui_widget": "DemosMultiInput",
             "props": {
                 "label": _("Tags"),
                 "placeholder": _("e.g. B-meson, rare-decay"),
@@ -207,7 +210,7 @@ DEMOS_CUSTOM_FIELDS_UI = {
         },
         {
             "field": "demos:search_keywords",
-            "ui_widget": "MultiInput",
+            "ui_widget": "DemosMultiInput",
             "props": {
                 "label": _("Search keywords"),
                 "placeholder": _("e.g. sbottom, multi-b"),
@@ -217,7 +220,7 @@ DEMOS_CUSTOM_FIELDS_UI = {
         },
         {
             "field": "demos:citations",
-            "ui_widget": "MultiInput",
+            "ui_widget": "DemosMultiInput",
             "props": {
                 "label": _("Citations"),
                 "placeholder": _("e.g. Phys. Rev. D 109, 112006 (2024)"),

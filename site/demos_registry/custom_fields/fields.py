@@ -103,8 +103,11 @@ class CheckedVocabularyCF(VocabularyCF):
 
     @cached_property
     def _existing_entry_schema(self):
-        """The schema class, made once: Invenio builds the custom-field schema for every record
-        it serialises, and a new class per record made a search page of ten hits ~3 times slower."""
+        """The schema class, made once per field.
+
+        Invenio builds the custom-field schema for every record it serialises, and a new
+        class per record made a search page of ten hits ~3 times slower.
+        """
         pid_field = self.pid_field
         vocabulary = self.vocabulary_id
 
@@ -117,7 +120,7 @@ class CheckedVocabularyCF(VocabularyCF):
                     raise ValidationError(
                         f"Unknown value {data.get('id')!r}: not in the {vocabulary} vocabulary.",
                         field_name="id",
-                    )
+                    ) from None
 
         return ExistingEntrySchema
 

@@ -35,7 +35,7 @@ def uuid_string(value):
     try:
         parsed = uuid.UUID(str(value))
     except ValueError:
-        raise ValidationError("Not a valid UUID.")
+        raise ValidationError("Not a valid UUID.") from None
     if str(parsed) != str(value).lower():
         raise ValidationError("Give the UUID in its canonical 8-4-4-4-12 form.")
 

@@ -1,1 +1,1 @@
-"""DataCite DOIs of the registry: provider, retry task and a local DataCite-protocol server."""
+"""DataCite DOIs of the registry: provider, registration states, retry task and administrators' commands."""

@@ -35,6 +35,8 @@ from invenio_rdm_records.resources.config import (
 )
 from invenio_records_resources.resources.records.headers import etag_headers
 
+from ..records_ui.citation import MODEL_CITATION_SERIALIZERS, MODEL_CSL_EXPORTER
+from ..records_ui.doi_links import link_dois_to_their_resolver
 from .providers import DemosDataCiteClient, DemosDataCitePIDProvider
 from .registration import DOI_REGISTRATION_FIELD
 from .serializers import (
@@ -80,10 +82,17 @@ RDM_PERSISTENT_IDENTIFIERS = {
         "validator": idutils.is_doi,
         "normalizer": idutils.normalize_doi,
         "is_enabled": DemosDataCitePIDProvider.is_enabled,
-        "ui": {"default_selected": "yes"},
+        # invenio-app-rdm reads it for a new upload and for a draft saved without a DOI:
+        # "no" asks for a registry DOI (and stays so after a reload), "yes" for an external one.
+        "ui": {"default_selected": "no"},
     },
 }
-"""Every public record gets a registry DOI when DataCite is enabled (an external DOI is allowed)."""
+"""Every public record gets a registry DOI when DataCite is enabled (an external DOI is allowed).
+
+The ``doi`` scheme is in the deposit form only while DataCite is enabled (``is_enabled``), that
+is where the registry mints DOIs; there the form asks for a registry DOI unless told otherwise.
+"""
+link_dois_to_their_resolver()
 RDM_PARENT_PERSISTENT_IDENTIFIERS = {
     "doi": {
         "providers": ["datacite"],
@@ -98,6 +107,7 @@ RDM_PARENT_PERSISTENT_IDENTIFIERS = {
 
 APP_RDM_RECORD_EXPORTERS = {
     **RDM_DEFAULT_RECORD_EXPORTERS,
+    "csl": MODEL_CSL_EXPORTER,
     "datacite-json": {
         **RDM_DEFAULT_RECORD_EXPORTERS["datacite-json"],
         "serializer": "demos_registry.doi.serializers:VersionLinkingDataCiteSerializer",
@@ -107,9 +117,10 @@ APP_RDM_RECORD_EXPORTERS = {
         "serializer": "demos_registry.doi.serializers:VersionLinkingDataCiteXMLSerializer",
     },
 }
-"""``/records/<id>/export/datacite-json|datacite-xml`` with the version links."""
+"""``/records/<id>/export/datacite-json|datacite-xml`` with the version links; CSL with a model's type."""
 RDM_RECORDS_SERIALIZERS = {
     **rdm_record_serializers,
+    **MODEL_CITATION_SERIALIZERS,
     "application/vnd.datacite.datacite+json": ResponseHandler(
         VersionLinkingDataCiteSerializer(), headers=etag_headers
     ),
@@ -117,7 +128,8 @@ RDM_RECORDS_SERIALIZERS = {
         VersionLinkingDataCiteXMLSerializer(), headers=etag_headers
     ),
 }
-"""``/api/records/<id>`` in the DataCite content types, with the version links."""
+"""``/api/records/<id>`` in the DataCite content types, with the version links; citations of a model
+name its type (records_ui/citation.py)."""
 
 DOI_CELERY_BEAT_SCHEDULE = {
     "demos-retry-pending-dois": {

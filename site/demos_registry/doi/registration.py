@@ -6,9 +6,21 @@
     {"doi": "10.80000/abcd-1234", "status": "pending", "attempts": 2,
      "last_attempt": "2026-11-23T17:00:00+00:00", "message": "DataCite could not be reached: ..."}
 
-``status`` is ``pending`` until DataCite confirmed the DOI (the PID stays reserved
-and the retry task keeps trying), then ``registered``. Only the registry writes it
-(it belongs in the custom fields' ``SYSTEM_FIELDS``).
+``status`` is one of:
+
+- ``pending``: DataCite has not confirmed the DOI (it was down, timed out or answered
+  5xx); the PID stays reserved (or, for a missed metadata update, registered) and the
+  retry task keeps trying with back-off;
+- ``rejected``: DataCite refused the metadata (HTTP 422, e.g. a coordinate out of
+  range). Sending the same metadata again cannot succeed, so the retry task leaves it
+  alone; the next publication of the record (an edit) tries again, and so does an
+  administrator's ``invenio demos doi retry <record id>`` (doi/cli.py). The entry
+  keeps DataCite's reasons, its JSON:API errors, as
+  ``"errors": [{"source": "geoLocations/0/...", "title": "..."}]``
+  (stored and returned by the API, not indexed: the field's mapping is not dynamic);
+- ``registered``: DataCite confirmed it.
+
+Only the registry writes the field (it belongs in the custom fields' ``SYSTEM_FIELDS``).
 
 Why attempts are written under a row lock: publishing queues two Celery tasks at
 once, Invenio's ``register_or_update_pid`` for the version DOI and for the concept
@@ -36,7 +48,10 @@ from ..row_lock import locked_current
 
 DOI_REGISTRATION = "demos:doi_registration"
 PENDING = "pending"
+REJECTED = "rejected"
 REGISTERED = "registered"
+UNCONFIRMED = (PENDING, REJECTED)
+"""States in which DataCite does not (yet) know the DOI's current metadata."""
 
 ENTRY_PROPERTIES = {
     "doi": KEYWORD,
@@ -70,26 +85,31 @@ def registration_entry(record, parent):
     return ((record.get("custom_fields") or {}).get(DOI_REGISTRATION) or {}).get(entry_key(parent)) or {}
 
 
-def record_registration_attempt(record, pid, parent, error=None, only_if_pending=False):
+def record_registration_attempt(record, pid, parent, error=None, rejection=None, only_if_unconfirmed=False):
     """Store the outcome of one attempt on the record and reindex it.
 
-    Written on the row as it is now, locked (see the module's docstring); the
-    caller's copy of the record is given the stored field. ``only_if_pending``:
-    write a success only over a pending entry (a routine metadata update leaves
-    the field alone).
+    ``error``: why the attempt failed (the DOI stays pending); ``rejection``:
+    DataCite's reasons for refusing the metadata, a list of ``source`` / ``title``
+    (the DOI becomes rejected); neither: DataCite confirmed the DOI. Written on the
+    row as it is now, locked (see the module's docstring); the caller's copy of the
+    record is given the stored field. ``only_if_unconfirmed``: write a success only
+    over a pending or rejected entry (a routine metadata update leaves the field alone).
     """
     current = locked_current(record)
     previous = registration_entry(current, parent)
-    if only_if_pending and previous.get("status") != PENDING:
+    if only_if_unconfirmed and previous.get("status") not in UNCONFIRMED:
         return
     attempts = previous.get("attempts", 0) if previous.get("doi") == pid.pid_value else 0
     entry = {
         "doi": pid.pid_value,
-        "status": PENDING if error else REGISTERED,
+        "status": REJECTED if rejection else PENDING if error else REGISTERED,
         "attempts": attempts + 1,
         "last_attempt": datetime.now(UTC).isoformat(),
     }
-    if error:
+    if rejection:
+        entry["message"] = rejection_message(rejection)
+        entry["errors"] = rejection
+    elif error:
         entry["message"] = error
     custom_fields = current.setdefault("custom_fields", {})
     entries = custom_fields.get(DOI_REGISTRATION) or {}
@@ -97,6 +117,15 @@ def record_registration_attempt(record, pid, parent, error=None, only_if_pending
     current.commit()
     current_rdm_records_service.indexer.index(current)
     record.setdefault("custom_fields", {})[DOI_REGISTRATION] = deepcopy(custom_fields[DOI_REGISTRATION])
+
+
+def rejection_message(errors):
+    """DataCite's reasons in one line: ``source: title; ...``."""
+    reasons = "; ".join(
+        f"{error['source']}: {error['title']}" if error.get("source") else error.get("title", "")
+        for error in errors
+    )
+    return f"DataCite rejected the metadata: {reasons}"
 
 
 def retry_delay(attempts):

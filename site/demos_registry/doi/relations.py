@@ -95,7 +95,9 @@ def version_relations(record):
     """DataCite ``relatedIdentifiers`` linking a version to the versions before and after it."""
     return [
         {"relatedIdentifier": version["doi"], "relationType": relation, "relatedIdentifierType": "DOI"}
-        for version, relation in zip(neighbours(record), (IS_NEW_VERSION_OF, IS_PREVIOUS_VERSION_OF))
+        for version, relation in zip(
+            neighbours(record), (IS_NEW_VERSION_OF, IS_PREVIOUS_VERSION_OF), strict=True
+        )
         if version
     ]
 

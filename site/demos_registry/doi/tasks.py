@@ -9,7 +9,9 @@ Two sources, so that nothing is silently lost:
 
 ``retry_pending_doi_registrations`` runs periodically (``CELERY_BEAT_SCHEDULE``) and
 re-queues Invenio's own ``register_or_update_pid`` for each one whose back-off
-(``registration.retry_delay``) has elapsed.
+(``registration.retry_delay``) has elapsed. A DOI whose entry says ``rejected``
+(DataCite refused its metadata) is left out of both: the same metadata would be
+refused again. Publishing the record again or ``invenio demos doi retry`` tries it.
 """
 
 from celery import shared_task
@@ -22,6 +24,7 @@ from sqlalchemy import func
 from .registration import (
     DOI_REGISTRATION,
     PENDING,
+    REJECTED,
     entry_key,
     is_due,
     registration_entry,
@@ -54,26 +57,27 @@ def reserved_dois():
             yield record, parent
 
 
-def pending_entries():
-    """(record, parent?) of every record whose registration entry says pending."""
+def entries_with_status(status):
+    """(record, parent?) of every public record whose registration entry has this status."""
     model = RDMRecord.model_cls
     for parent in (False, True):
-        status = func.jsonb_extract_path_text(
+        stored_status = func.jsonb_extract_path_text(
             model.json, "custom_fields", DOI_REGISTRATION, entry_key(parent), "status"
         )
-        for row in model.query.filter(status == PENDING):
+        for row in model.query.filter(stored_status == status):
             record = _public_record(row)
             if record is not None and (not parent or record.versions.is_latest):
                 yield record, parent
 
 
 def pending_registrations():
-    """Every DOI waiting for DataCite, once."""
+    """Every DOI waiting for DataCite, once; rejected ones are not waiting."""
     seen = set()
-    for record, parent in (*reserved_dois(), *pending_entries()):
-        if (record.id, parent) not in seen:
-            seen.add((record.id, parent))
-            yield record, parent
+    for record, parent in (*reserved_dois(), *entries_with_status(PENDING)):
+        if (record.id, parent) in seen or registration_entry(record, parent).get("status") == REJECTED:
+            continue
+        seen.add((record.id, parent))
+        yield record, parent
 
 
 @shared_task(ignore_result=True)

@@ -23,3 +23,12 @@ DEMOS_MODELS_API_REMOVAL_REASON = "retracted"
 
 DEMOS_MODELS_API_PUBLISH_WAIT = 60
 """Seconds a POST with ?publish=true waits for the validation verdict before answering 409."""
+
+DEMOS_MODELS_API_CONVERSION_MAX_BYTES = 50 * 1024 * 1024
+"""Largest model file ``GET /api/models/{id}/file?format=hs3|pyhf`` translates (parsed in the web process)."""
+
+DEMOS_MODELS_API_LINEAGE_MAX_POINTS = 500
+"""Most signal points ``GET /api/models/{id}/lineage`` shows as nodes (the rest are counted)."""
+
+DEMOS_MODELS_API_LINEAGE_MAX_VERSIONS = 100
+"""Most versions ``GET /api/models/{id}/lineage`` shows (the newest)."""

@@ -23,6 +23,7 @@ the ``invenio_oaiserver.response`` endpoint (same URL, same error handlers);
 
 import random
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 from flask import current_app, make_response, request
 from invenio_base.signals import app_loaded
@@ -53,7 +54,7 @@ class HarvestableRecordsSearch(RecordsSearch):
     class Meta:
         """Only what a harvester may see."""
 
-        default_filter = [
+        default_filter: ClassVar = [
             dsl.Q("exists", field="pids.oai.identifier"),
             dsl.Q("term", **{"access.record": "public"}),
         ]
@@ -158,7 +159,7 @@ def listidentifiers(**arguments):
     e_tree, e_list = invenio_response.verb(**arguments)
     page = Page(arguments)
     sets = sets_for_records([hit["_source"] for hit in page.hits])
-    for hit, record_sets in zip(page.hits, sets):
+    for hit, record_sets in zip(page.hits, sets, strict=True):
         _record_header(e_list, hit, record_sets)
     resumption_token(e_list, page, arguments)
     return e_tree
@@ -172,7 +173,7 @@ def listrecords(**arguments):
     e_tree, e_list = invenio_response.verb(**arguments)
     page = Page(arguments)
     sets = sets_for_records([hit["_source"] for hit in page.hits])
-    for hit, record_sets in zip(page.hits, sets):
+    for hit, record_sets in zip(page.hits, sets, strict=True):
         e_record = SubElement(e_list, etree.QName(invenio_response.NS_OAIPMH, "record"))
         pid = _record_header(e_record, hit, record_sets)
         if _is_deleted(hit["_source"]):
@@ -207,16 +208,34 @@ def getrecord(**arguments):
 
 
 VERBS = {"ListIdentifiers": listidentifiers, "ListRecords": listrecords, "GetRecord": getrecord}
+OAI_PMH_VERBS = ("Identify", "ListMetadataFormats", "ListSets", "ListIdentifiers", "ListRecords", "GetRecord")
+
+
+def harvest_response():
+    """The ``/oai2d`` endpoint: our verbs, Invenio's for the rest.
+
+    A missing, repeated or unknown verb is ``badVerb`` (OAI-PMH 2.0, 3.6); invenio-oaiserver
+    would answer ``badArgument`` (its error names the field the marshmallow-2 way).
+    """
+    verbs = request.values.getlist("verb")
+    if len(verbs) != 1 or verbs[0] not in OAI_PMH_VERBS:
+        given = ", ".join(verbs) or "none"
+        message = f"not a valid OAI-PMH verb: {given} (one of {', '.join(OAI_PMH_VERBS)})"
+        return xml_response(invenio_response.error([("badVerb", message)]))
+    return answer_verb()
 
 
 @use_args(make_request_validator)
-def harvest_response(arguments):
-    """The ``/oai2d`` endpoint: our verbs, Invenio's for the rest."""
+def answer_verb(arguments):
+    """The answer to a valid verb; its arguments checked by Invenio's validator."""
     verb = arguments["verb"]
     answer = VERBS.get(verb) or getattr(invenio_response, verb.lower())
-    response = make_response(
-        etree.tostring(answer(**arguments), pretty_print=True, xml_declaration=True, encoding="UTF-8")
-    )
+    return xml_response(answer(**arguments))
+
+
+def xml_response(tree):
+    """An OAI-PMH XML document as the HTTP response."""
+    response = make_response(etree.tostring(tree, pretty_print=True, xml_declaration=True, encoding="UTF-8"))
     response.headers["Content-Type"] = "text/xml"
     return response
 

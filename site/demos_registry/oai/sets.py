@@ -75,7 +75,7 @@ def sets_for_records(records):
         searches = dsl.MultiSearch(using=current_search_client)
         for oai_set in oai_sets:
             searches = searches.add(_set_query(oai_set, record_ids))
-        for oai_set, response in zip(oai_sets, searches.execute(raise_on_error=True)):
+        for oai_set, response in zip(oai_sets, searches.execute(raise_on_error=True), strict=True):
             for hit in response:
                 specs_of[hit.id].append(oai_set.spec)
     return [specs_of[record_id] for record_id in record_ids]

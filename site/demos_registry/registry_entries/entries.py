@@ -38,8 +38,12 @@ class EntryError(ValueError):
         if isinstance(messages, str):
             field, _, message = messages.partition(": ")
             messages = {field: [message or field]}
-        self.messages = {field: list(value) if isinstance(value, list) else [value] for field, value in messages.items()}
-        super().__init__("; ".join(f"{field}: {' '.join(map(str, value))}" for field, value in self.messages.items()))
+        self.messages = {
+            field: list(value) if isinstance(value, list) else [value] for field, value in messages.items()
+        }
+        super().__init__(
+            "; ".join(f"{field}: {' '.join(map(str, value))}" for field, value in self.messages.items())
+        )
 
 
 class EntryErrors:
@@ -98,7 +102,9 @@ def vocabulary_id(vocabulary, value, field):
     ``particle_physics`` for the domain ``particle``.
     """
     if not value or not isinstance(value, str):
-        raise EntryError(f"{field}: missing" if not value else f"{field}: expected a text value, got {value!r}")
+        raise EntryError(
+            f"{field}: missing" if not value else f"{field}: expected a text value, got {value!r}"
+        )
     wanted = value.strip().lower()
     for fresh in (False, True):  # an entry added within the cache's minute is found too
         known = []
@@ -120,8 +126,8 @@ def person_or_org(creator):
         return {"person_or_org": {"type": "organizational", "name": creator.strip()}}
     if not isinstance(creator, dict) or not (creator.get("name") or creator.get("family_name")):
         raise EntryError(
-            f"creators: {creator!r} is not a creator; expected {{\"name\": ...}} (an organisation) or "
-            f"{{\"family_name\": ..., \"given_name\": ...}} (a person)"
+            f'creators: {creator!r} is not a creator; expected {{"name": ...}} (an organisation) or '
+            f'{{"family_name": ..., "given_name": ...}} (a person)'
         )
     if creator.get("type") == "organizational" or "family_name" not in creator:
         return {"person_or_org": {"type": "organizational", "name": creator["name"]}}

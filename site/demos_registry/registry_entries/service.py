@@ -35,9 +35,13 @@ class ImportResult:
 
 def entry_files(entry, folder):
     """The entry's files (name → path) next to it; their declared SHA-256 is verified on import."""
-    declared = entry.get("files") or ([{"file": entry["file_location"]}] if entry.get("file_location") else [])
+    declared = entry.get("files") or (
+        [{"file": entry["file_location"]}] if entry.get("file_location") else []
+    )
     if not declared:
-        raise EntryError("files: the entry names no file; give file_location or files[] (names next to the entry)")
+        raise EntryError(
+            "files: the entry names no file; give file_location or files[] (names next to the entry)"
+        )
     files = {}
     for item in declared:
         path = (folder / item["file"]).resolve()
@@ -88,7 +92,7 @@ def load_entry(path):
     try:
         return json.loads(Path(path).read_text())
     except json.JSONDecodeError as error:
-        raise EntryError(f"{path}: not valid JSON ({error})")
+        raise EntryError(f"{path}: not valid JSON ({error})") from None
 
 
 def export_entry(record_id):

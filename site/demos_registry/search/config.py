@@ -9,7 +9,7 @@ from invenio_rdm_records.config import RDM_FACETS, RDM_SEARCH, RDM_SEARCH_DRAFTS
 from invenio_records_resources.services.records.facets import CFTermsFacet
 from invenio_vocabularies.services.facets import VocabularyLabels
 
-from ..custom_fields.config import SEARCHED_FIELDS
+from ..custom_fields.config import SEARCHED_FIELDS, VALIDATION_STATUS_LABELS
 from .facets import embedded_search_facets
 
 RECORD_MAPPINGS = Path(invenio_rdm_records.__file__).parent / "records/mappings/os-v2/rdmrecords/records"
@@ -17,37 +17,35 @@ RECORD_MAPPINGS = Path(invenio_rdm_records.__file__).parent / "records/mappings/
 
 def invenio_default_query_fields():
     """The fields Invenio's newest record mapping searches by default."""
-    newest = max(RECORD_MAPPINGS.glob("record-v*.json"), key=lambda p: [int(x) for x in p.stem[8:].split(".")])
+    newest = max(
+        RECORD_MAPPINGS.glob("record-v*.json"), key=lambda p: [int(x) for x in p.stem[8:].split(".")]
+    )
     return json.loads(newest.read_text())["settings"]["index.query.default_field"]
 
 
 def vocabulary_facet(field, vocabulary, label):
     """Terms facet on a vocabulary custom field, labelled from the vocabulary."""
     return {
-        "facet": CFTermsFacet(
-            field=f"{field}.id", label=label, value_labels=VocabularyLabels(vocabulary)
-        ),
+        "facet": CFTermsFacet(field=f"{field}.id", label=label, value_labels=VocabularyLabels(vocabulary)),
         "ui": {"field": CFTermsFacet.field(f"{field}.id")},
     }
 
 
-def terms_facet(field, label):
-    """Terms facet on a keyword custom field."""
+def terms_facet(field, label, value_labels=None):
+    """Terms facet on a keyword custom field, its values labelled by ``value_labels`` (else as stored)."""
     return {
-        "facet": CFTermsFacet(field=field, label=label),
+        "facet": CFTermsFacet(field=field, label=label, value_labels=value_labels),
         "ui": {"field": CFTermsFacet.field(field)},
     }
 
 
 DEMOS_FACETS = {
     "domain": vocabulary_facet("demos:domain", "demosdomains", _("Physics domain")),
-    "collaboration": vocabulary_facet(
-        "demos:collaboration", "demoscollaborations", _("Collaboration")
-    ),
+    "collaboration": vocabulary_facet("demos:collaboration", "demoscollaborations", _("Collaboration")),
     "engine": vocabulary_facet("demos:engine", "demosengines", _("Engine")),
     "format": vocabulary_facet("demos:format", "demosformats", _("Format")),
     "tag": terms_facet("demos:tags", _("Tags")),
-    "validation": terms_facet("demos:validation.status", _("Validation status")),
+    "validation": terms_facet("demos:validation.status", _("Validation status"), VALIDATION_STATUS_LABELS),
 }
 DEMOS_FACET_NAMES = list(DEMOS_FACETS)
 
@@ -62,9 +60,7 @@ def with_demos_query_fields(parser):
     """The same query parser, also searching the DEMOS fields in plain full text."""
     extra_params = dict(parser.keywords["extra_params"])
     extra_params["fields"] = invenio_default_query_fields() + SEARCHED_FIELDS
-    return parser.func.factory(
-        tree_transformer_cls=parser.keywords["tree_transformer_cls"], **extra_params
-    )
+    return parser.func.factory(tree_transformer_cls=parser.keywords["tree_transformer_cls"], **extra_params)
 
 
 def registry_search(base):

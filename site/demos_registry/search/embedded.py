@@ -23,4 +23,6 @@ class EmbeddedSearchRequestEventsService(RequestEventsService):
 def adapt_services_to_embedded_search(app):
     """finalize_app hook: swap in the adapted events service when running on osmem."""
     if app.config.get("DEMOS_EMBEDDED_SEARCH"):
-        app.extensions["invenio-requests"].request_events_service.__class__ = EmbeddedSearchRequestEventsService
+        app.extensions[
+            "invenio-requests"
+        ].request_events_service.__class__ = EmbeddedSearchRequestEventsService

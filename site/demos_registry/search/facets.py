@@ -8,7 +8,7 @@ It is configured only when ``INVENIO_DEMOS_EMBEDDED_SEARCH`` is true (set by
 scripts/run and the tests when they start osmem); production keeps Invenio's facet.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from invenio_rdm_records.config import RDM_FACETS
 from invenio_records_resources.services.records.facets import DateFacet
@@ -27,7 +27,7 @@ class FormatlessDateFacet(DateFacet):
 
     def get_value(self, bucket):
         """Render the bucket's epoch-millisecond key as the format would."""
-        moment = datetime.fromtimestamp(bucket.key / 1000, tz=timezone.utc)
+        moment = datetime.fromtimestamp(bucket.key / 1000, tz=UTC)
         return moment.strftime(STRFTIME_OF_FORMAT[self._format])
 
 

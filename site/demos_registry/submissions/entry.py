@@ -55,14 +55,17 @@ def reference_points_from_file(value, uploads, errors):
     try:
         document = json.loads(upload.path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
-        errors.add("reference_points", f"{upload.key} is not valid JSON ({error}); expected {REFERENCE_POINTS_EXPECTED}")
+        errors.add(
+            "reference_points",
+            f"{upload.key} is not valid JSON ({error}); expected {REFERENCE_POINTS_EXPECTED}",
+        )
         return []
     if isinstance(document, dict):
         document = document.get("reference_points")
     if not isinstance(document, list):
         errors.add(
             "reference_points",
-            f"{upload.key} holds neither a list of points nor {{\"reference_points\": [...]}}",
+            f'{upload.key} holds neither a list of points nor {{"reference_points": [...]}}',
         )
         return []
     return document
@@ -73,7 +76,7 @@ def verify_checksums(entry, uploads, errors, notes):
     declared = []
     for item in entry.get("files") or []:
         if not isinstance(item, dict) or not item.get("file"):
-            errors.add("files", "expected a list of {\"file\": name, \"sha256\": hex digest}")
+            errors.add("files", 'expected a list of {"file": name, "sha256": hex digest}')
             continue
         declared.append(("files", item["file"], item.get("sha256")))
     if entry.get("checksum"):
@@ -171,7 +174,9 @@ def record_data_of_entry(entry, uploads):
             if entry.get(field):
                 continue
             if value is None:
-                errors.add(field, "missing, and no model file was recognised among the uploads to infer it from")
+                errors.add(
+                    field, "missing, and no model file was recognised among the uploads to infer it from"
+                )
             else:
                 entry[field] = inferred[field] = value
 

@@ -34,5 +34,12 @@ class SubmissionIdempotencyKey(db.Model):
     @classmethod
     def remember(cls, user_id, key, request_sha256, record_id):
         """Store (or renew an expired) key in the current transaction."""
-        db.session.merge(cls(user_id=user_id, key=key, request_sha256=request_sha256, record_id=record_id,
-                             created=datetime.now(UTC)))
+        db.session.merge(
+            cls(
+                user_id=user_id,
+                key=key,
+                request_sha256=request_sha256,
+                record_id=record_id,
+                created=datetime.now(UTC),
+            )
+        )

@@ -19,8 +19,8 @@ from invenio_rdm_records.proxies import current_rdm_records, current_rdm_records
 from invenio_search.engine import dsl
 from marshmallow import ValidationError
 
-from ..model_validation.api import wait_for_verdict
-from ..model_validation.state import PENDING, RUNNING
+from ..validation_runs.api import wait_for_verdict
+from ..validation_runs.state import PENDING, RUNNING
 from .models import SubmissionIdempotencyKey
 
 COMMUNITY_SLUG = "demos-{domain}"
@@ -97,9 +97,18 @@ def submit_for_review(identity, draft, uow, message):
     """Request the inclusion of a draft in its domain's community (curators review it)."""
     community = domain_community(domain_of(draft))
     review = current_rdm_records_service.review
-    review.update(identity, draft["id"], {"receiver": {"community": str(community.id)}, "type": "community-submission"}, uow=uow)
+    review.update(
+        identity,
+        draft["id"],
+        {"receiver": {"community": str(community.id)}, "type": "community-submission"},
+        uow=uow,
+    )
     request = review.submit(
-        identity, draft["id"], {"payload": {"content": message, "format": "html"}}, require_review=True, uow=uow
+        identity,
+        draft["id"],
+        {"payload": {"content": message, "format": "html"}},
+        require_review=True,
+        uow=uow,
     )
     return request.id
 
@@ -165,7 +174,9 @@ def create_draft(identity, data, uploads, review_message=None, idempotency=None)
             draft = service.create(identity, data, uow=uow)
         refuse_invalid(draft)
         upload_files(identity, draft.id, uploads, uow)
-        request_id = submit_for_review(identity, draft.to_dict(), uow, review_message) if review_message else None
+        request_id = (
+            submit_for_review(identity, draft.to_dict(), uow, review_message) if review_message else None
+        )
         if idempotency is not None:
             idempotency.remember(draft.id)
         uow.commit()
@@ -173,14 +184,21 @@ def create_draft(identity, data, uploads, review_message=None, idempotency=None)
 
 
 def submit(
-    identity, data, uploads, publish=False, review_message="Submitted through the DEMOS models API.", idempotency=None
+    identity,
+    data,
+    uploads,
+    publish=False,
+    review_message="Submitted through the DEMOS models API.",
+    idempotency=None,
 ):
     """Create the model with its files and submit it for review, or publish it.
 
     Publishing waits (bounded) for the validation verdict; a publication that is
     refused deletes the draft, so nothing half-made stays. Returns (record dict, request id).
     """
-    draft_id, request_id = create_draft(identity, data, uploads, None if publish else review_message, idempotency)
+    draft_id, request_id = create_draft(
+        identity, data, uploads, None if publish else review_message, idempotency
+    )
     if not publish:
         return current_rdm_records_service.read_draft(identity, draft_id).to_dict(), request_id
     wait = current_app.config["DEMOS_MODELS_API_PUBLISH_WAIT"]

@@ -15,10 +15,10 @@ from pathlib import Path
 from marshmallow import ValidationError
 
 from ..custom_fields.validators import file_name
-from ..model_validation.api import validation_limits
-from ..validation import formats
-from ..validation.inputs import load_submission
-from ..validation.limits import ResourceLimits
+from ..validation_engine import formats
+from ..validation_engine.inputs import load_submission
+from ..validation_engine.limits import ResourceLimits
+from ..validation_runs.api import validation_limits
 
 CHUNK_SIZE = 1024 * 1024
 
@@ -51,7 +51,7 @@ def spool(named_streams, folder):
     if duplicates:
         raise ValidationError({"file": [f"Duplicate file names: {', '.join(duplicates)}."]})
     uploads = []
-    for key, (_, stream) in zip(keys, named_streams):
+    for key, (_, stream) in zip(keys, named_streams, strict=True):
         path = folder / key
         digest = hashlib.sha256()
         size = 0

@@ -1,0 +1,1 @@
+"""The registry's instance status: ``/api/health``, ``/api/info`` and ``/api/version``."""

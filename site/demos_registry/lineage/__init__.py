@@ -1,0 +1,1 @@
+"""Lineage of a model: its versions, files, signal points, translations and related works as a graph."""

@@ -1,0 +1,1 @@
+"""The administrators' status dashboard: submissions, validations, queues, workers, DOIs, API errors."""

@@ -1,0 +1,289 @@
+"""Run the validation engine on a draft or record and keep its verdict on it.
+
+The heavy work happens in a Celery task (tasks.py) that calls ``run_validation``;
+the engine itself evaluates untrusted files in a sandboxed child process with
+CPU, memory and wall-clock limits, so a hostile model ends as a failed check.
+The figures it draws become media files of the draft or record (plots.py).
+``demos:validation`` is written here directly on the record: it is a system
+field that no service call from a user may touch (see custom_fields/components).
+"""
+
+import hashlib
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from celery import current_app as current_celery
+from flask import current_app
+from invenio_db import db
+from invenio_rdm_records.proxies import current_rdm_records_service
+from invenio_rdm_records.records.api import RDMDraft, RDMRecord
+
+from ..custom_fields.config import SYSTEM_FIELDS
+from ..row_lock import locked_current
+from ..validation_engine.api import deferred_patch_points, validate_for_task
+from .plots import replace_figures
+from .state import (
+    FAILED,
+    PENDING,
+    REPORT_STATUS,
+    RUNNING,
+    current,
+    system_actor,
+    transition,
+)
+
+ENGINE_FORMAT = {
+    "pyhf-json": "pyhf",
+    "pyhf-patchset": "pyhf",
+    "hs3-json": "hs3",
+    "root-workspace": "root",
+}
+"""Registry format vocabulary id → the engine's format family."""
+
+VALIDATED_FIELDS = (
+    "demos:reference_points",
+    "demos:expected_outputs",
+    "demos:model_selection",
+    "demos:engine",
+    "demos:format",
+)
+"""A change to any of these (or to the files) makes the last verdict stale."""
+
+
+def load(recid, draft):
+    """The draft or published record of an id, its row locked until the transaction ends.
+
+    Every write of ``demos:validation`` is a read-modify-write of the whole record
+    JSON, done here and in the web process (uploads, edits). The row lock makes them
+    take turns instead of failing with a stale version (see ``lock_fresh``).
+    """
+    if draft:
+        return locked_current(RDMDraft.pid.resolve(recid, registered_only=False))
+    return locked_current(RDMRecord.pid.resolve(recid))
+
+
+def lock_fresh(record):
+    """Lock a record loaded by a service call and take the newest system fields.
+
+    A validation task may have written the record since the service loaded it;
+    committing the loaded copy would fail (stale version) or put an old verdict back.
+    The lock also keeps a running task from writing until this transaction ends.
+    """
+    fresh = locked_current(record).get("custom_fields", {})
+    custom_fields = record.setdefault("custom_fields", {})
+    for name in SYSTEM_FIELDS:
+        if name in fresh:
+            custom_fields[name] = fresh[name]
+        else:
+            custom_fields.pop(name, None)
+
+
+def save(record, draft):
+    """Commit the record and reindex it so search and facets see the new state."""
+    record.commit()
+    db.session.commit()
+    indexer = current_rdm_records_service.draft_indexer if draft else current_rdm_records_service.indexer
+    indexer.index(record)
+
+
+def engine_metadata(record):
+    """The DEMOS metadata the engine needs, from the record's custom fields."""
+    fields = record.get("custom_fields", {})
+    metadata = {
+        "reference_points": fields.get("demos:reference_points", []),
+        "checksums": {c["key"]: c["sha256"] for c in fields.get("demos:checksums", [])},
+        "engine": fields.get("demos:engine", {}).get("id"),
+        "format": ENGINE_FORMAT.get(fields.get("demos:format", {}).get("id")),
+    }
+    if fields.get("demos:expected_outputs"):
+        metadata["expected_outputs"] = fields["demos:expected_outputs"]
+    if fields.get("demos:model_selection"):
+        metadata["model"] = fields["demos:model_selection"]
+    return metadata
+
+
+def stage_files(record, folder):
+    """Copy the record's files out of storage (local or S3) into folder."""
+    paths = []
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    for key, file_record in sorted(record.files.items()):
+        if file_record.file is None:  # initialised, content not uploaded yet
+            continue
+        target = Path(folder) / Path(key).name
+        with file_record.file.storage().open() as source, open(target, "wb") as sink:
+            shutil.copyfileobj(source, sink, 1024 * 1024)
+        paths.append(str(target))
+    return paths
+
+
+MAX_STORED_DETAILS = 16_000
+"""Bytes of a check's details kept on the record (an archive's member list can be 250 kB)."""
+
+
+def compact(report):
+    """The report without oversized details: records stay light to index and serve."""
+    for check in report.get("checks", []):
+        size = len(json.dumps(check.get("details", {})))
+        if size > MAX_STORED_DETAILS:
+            check["details"] = {"omitted": f"{size} bytes of details; run demos-validate for all of them"}
+    return report
+
+
+def validation_limits():
+    """Sandbox limits from config (DEMOS_VALIDATION_LIMITS), engine defaults otherwise."""
+    return current_app.config.get("DEMOS_VALIDATION_LIMITS")
+
+
+def inputs_fingerprint(record):
+    """What a verdict was computed from: the files' checksums and the validated fields."""
+    fields = record.get("custom_fields", {})
+    inputs = {name: fields.get(name) for name in VALIDATED_FIELDS}
+    inputs["files"] = sorted((c["key"], c["sha256"]) for c in fields.get("demos:checksums", []))
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def reuse_verdict(draft, previous, reason):
+    """Give a new version the verdict of the previous one if its inputs are identical; True if reused.
+
+    Identical means the same files (by SHA-256) and the same validated fields; only the
+    engine's verdict is taken (a curator's override of the previous version is not).
+    """
+    state = current(previous)
+    fingerprint = inputs_fingerprint(draft)
+    report = state.get("report")
+    if not report or state.get("inputs") != fingerprint or report.get("status") not in REPORT_STATUS:
+        return False
+    transition(
+        draft,
+        REPORT_STATUS[report["status"]],
+        system_actor(),
+        f"{reason}: identical files and options, so the results of its validation were reused",
+        report=report,
+        engines=state.get("engines", {}),
+        inputs=fingerprint,
+        reused_from=str(previous.pid.pid_value),
+    )
+    return True
+
+
+def run_validation(recid, draft=True):
+    """Validate a draft (or record) now; returns the new validation state.
+
+    A verdict is stored only if the inputs did not change while the engine ran:
+    a newer validation, queued by that change, will give the verdict instead.
+    """
+    record = load(recid, draft)
+    fingerprint = inputs_fingerprint(record)
+    state = current(record)
+    if state.get("status") not in (PENDING, RUNNING) and state.get("inputs") == fingerprint:
+        # Queued by a change that a run started later has judged already (two uploads in a
+        # row queue two runs; the first to start sees both files): nothing new to validate.
+        db.session.rollback()
+        return state
+    transition(record, RUNNING, system_actor(), "validation started")
+    save(record, draft)
+
+    workdir = Path(tempfile.mkdtemp(prefix="demos-validation-"))
+    try:
+        paths = stage_files(record, workdir / "files")
+        report, plot_paths = None, []
+        if paths:
+            report, plot_paths = validate_for_task(
+                paths,
+                engine_metadata(record),
+                str(workdir / "plots"),
+                validation_limits(),
+                inline_patch_points=current_app.config["DEMOS_VALIDATION_INLINE_PATCH_POINTS"],
+            )
+
+        record = load(recid, draft)
+        if inputs_fingerprint(record) != fingerprint:
+            return current(record)
+        if report is None:
+            state = transition(record, FAILED, system_actor(), "the record has no files to validate")
+        else:
+            previous_figures = current(record).get("report", {}).get("plots", [])
+            report = with_stored_figures(report, replace_figures(record, plot_paths, previous_figures))
+            deferred = deferred_patch_points(report)
+            not_fanned_out = deferred and why_points_stay_unevaluated(deferred)
+            if deferred and not not_fanned_out:
+                save(record, draft)
+                from .patch_points import fan_out  # the chord's tasks import this module
+
+                fan_out(recid, draft, fingerprint, report, deferred)
+                return current(load(recid, draft))
+            status = REPORT_STATUS[report["status"]]
+            reason = report.get("error") or f"{len(report['checks'])} checks: {report['status']}"
+            if not_fanned_out:
+                reason += f"; {deferred} signal points not evaluated: {not_fanned_out}"
+            state = transition(
+                record,
+                status,
+                system_actor(),
+                reason,
+                report=compact(report),
+                engines=report.get("engines", {}),
+                inputs=fingerprint,
+            )
+        save(record, draft)
+        return state
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def why_points_stay_unevaluated(count):
+    """Why the deferred signal points of a run are not sent to the workers (None: they are)."""
+    most = current_app.config["DEMOS_VALIDATION_MAX_PATCH_POINTS"]
+    if most is not None and count > most:
+        return f"more than the {most} this registry evaluates (DEMOS_VALIDATION_MAX_PATCH_POINTS)"
+    if current_celery.conf.task_always_eager:
+        return (
+            "tasks ran in this process, with no worker to share them out "
+            "('invenio demos revalidate' queues them for the workers)"
+        )
+    return None
+
+
+def with_stored_figures(report, figures):
+    """The report naming its figures by media-file key, not by the work folder they were drawn in."""
+    report["plots"] = figures
+    for check in report.get("checks", []):
+        if check.get("id") == "plots" and "files" in check.get("details", {}):
+            check["details"]["files"] = sorted(Path(path).name for path in check["details"]["files"])
+    return report
+
+
+def fail_validation(recid, draft, reason):
+    """End a validation that could not finish as failed, with the reason."""
+    record = load(recid, draft)
+    if current(record).get("status") in (PENDING, RUNNING):
+        transition(record, FAILED, system_actor(), reason)
+        save(record, draft)
+
+
+def wait_for_verdict(recid, timeout, interval=0.5):
+    """Wait (bounded) until a draft's validation has finished; returns its status."""
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.expire_all()
+        status = current(load(recid, True)).get("status")
+        if status not in (PENDING, RUNNING) or time.monotonic() >= deadline:
+            return status
+        time.sleep(interval)
+
+
+def _canonical(value):
+    """A vocabulary entry by its id: a stored record carries its dereferenced title, a form sends the id."""
+    if isinstance(value, dict) and "id" in value:
+        return value["id"]
+    return value
+
+
+def inputs_changed(previous_fields, new_fields):
+    """True when a field the verdict depends on differs."""
+    return any(
+        _canonical(previous_fields.get(name)) != _canonical(new_fields.get(name)) for name in VALIDATED_FIELDS
+    )

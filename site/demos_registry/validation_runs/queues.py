@@ -1,0 +1,33 @@
+"""Validation tasks go to a queue of their own.
+
+A patchset of 650 signal points keeps validation workers busy for many minutes; indexing,
+DOI registration and mails (queue ``celery``) must not wait behind it. Validation workers
+consume ``DEMOS_VALIDATION_QUEUE`` and scale on its length (docker-compose's
+``validation-worker``, the Kubernetes ``ScaledObject``); ``scripts/run`` starts one of each.
+"""
+
+from flask import current_app, has_app_context
+
+DEFAULT_VALIDATION_QUEUE = "validation"
+
+VALIDATION_TASKS = frozenset(
+    {
+        "demos_registry.validation_runs.tasks.validate_model",
+        "demos_registry.validation_runs.patch_points.evaluate_point_chunk",
+        "demos_registry.validation_runs.patch_points.merge_point_chunks",
+    }
+)
+
+
+def validation_queue():
+    """The queue validation tasks are sent to (the app's setting, read when a task is sent)."""
+    if has_app_context():
+        return current_app.config.get("DEMOS_VALIDATION_QUEUE", DEFAULT_VALIDATION_QUEUE)
+    return DEFAULT_VALIDATION_QUEUE
+
+
+def route_task(name, args, kwargs, options, task=None, **kw):
+    """Celery router (``CELERY_TASK_ROUTES``): validation tasks to the validation queue, the rest as configured."""
+    if name in VALIDATION_TASKS:
+        return {"queue": validation_queue()}
+    return None
