@@ -70,6 +70,7 @@ def test_submission_shows_each_check_with_its_reason(client, api_headers, shared
         True,
     ]
     assert "pyhf" in result["engines"]
+    assert 0 <= result["quality"]["score"] <= 100 and result["quality"]["licence"]["status"]
 
 
 def test_failed_model_cannot_be_accepted_until_a_curator_overrides(

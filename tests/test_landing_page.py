@@ -193,3 +193,23 @@ def test_the_validation_facet_names_its_values(app, published, client_module):
     }
     assert shown.get("passed") == "passed"
     assert all("_" not in label for label in shown.values()), shown
+
+
+def test_quality_badge_and_lineage_are_on_the_page(published):
+    _, page = published
+    badge = page.find(id="demos-quality").get_text(" ", strip=True)
+    assert re.search(r"Quality \d{1,3}/100", badge), badge
+    lineage = page.find(id="demos-lineage")
+    assert lineage.find("h3").get_text(strip=True) == "Lineage"
+    assert any(MODEL_FILE in item.get_text() for item in lineage.select("li")), lineage
+
+
+def test_records_search_sorts_by_quality(published, client_module):
+    refresh_records_index()
+    found = client_module.get(
+        "/api/records", query_string={"sort": "quality", "q": "metadata.resource_type.id:model", "size": 10}
+    )
+    assert found.status_code == 200, found.json
+    ids = [hit["id"] for hit in found.json["hits"]["hits"]]
+    scores = [client_module.get(f"/api/models/{recid}").json["quality"]["score"] for recid in ids]
+    assert len(scores) > 1 and scores == sorted(scores, reverse=True), scores

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from invenio_app_rdm import __version__ as invenio_app_rdm_version
 from invenio_app_rdm.config import CELERY_BEAT_SCHEDULE
 from invenio_i18n import lazy_gettext as _
+from invenio_rdm_records.config import RDM_SORT_OPTIONS as INVENIO_SORT_OPTIONS
 from invenio_rdm_records.services.components import (
     CustomFieldsComponent,
     DefaultRecordsComponents,
@@ -77,6 +78,7 @@ from .oai.config import (  # noqa: F401
     OAISERVER_REGISTER_SET_SIGNALS,
 )
 from .permissions import DemosRecordPermissionPolicy
+from .quality.config import QUALITY_SORT_OPTIONS
 from .records_ui.config import (
     DEMOS_DETAIL_SIDE_BAR_TEMPLATES,
     DEMOS_RECORD_LANDING_PAGE_TEMPLATE,
@@ -296,6 +298,7 @@ RDM_DRAFT_FILES_SERVICE_COMPONENTS = [
 RDM_FACETS = registry_facets(embedded_search=DEMOS_EMBEDDED_SEARCH)
 RDM_PERMISSION_POLICY = DemosRecordPermissionPolicy
 RDM_SEARCH = REGISTRY_SEARCH
+RDM_SORT_OPTIONS = {**INVENIO_SORT_OPTIONS, **QUALITY_SORT_OPTIONS}
 RDM_SEARCH_DRAFTS = REGISTRY_SEARCH_DRAFTS
 APP_RDM_RECORD_LANDING_PAGE_TEMPLATE = DEMOS_RECORD_LANDING_PAGE_TEMPLATE
 APP_RDM_DETAIL_SIDE_BAR_TEMPLATES = DEMOS_DETAIL_SIDE_BAR_TEMPLATES

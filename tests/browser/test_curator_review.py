@@ -65,6 +65,7 @@ def test_curator_reads_the_report_and_accepts(
     expect(review.locator("[data-check=schema]")).to_contain_text("valid and consistent")
     expect(review.locator("#demos-review-parameters")).to_contain_text("mu")
     expect(review.locator("#demos-review-points tbody tr")).to_have_count(3)
+    expect(review.locator("#demos-quality")).to_contain_text("/100")
     screenshot(page, "checks-tab")
 
     # The page reloads (on the checks tab) once the new verdict is stored.

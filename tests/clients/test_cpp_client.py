@@ -102,6 +102,14 @@ def test_download_verifies_the_sha256(submitted, live_api, run_cpp_client, tmp_p
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted([files[0].name, "copy.json"])
 
 
+def test_download_translated_into_hs3(submitted, live_api, run_cpp_client, tmp_path):
+    model, files = submitted
+    answer = run_cpp_client(live_api, "download", model["id"], tmp_path, "--format", "hs3").json
+    saved = Path(answer["path"])
+    assert saved.name == f"{files[0].stem}.hs3.json"
+    assert "distributions" in json.loads(saved.read_text())
+
+
 def test_download_refuses_a_file_whose_digest_differs(submitted, live_api, run_cpp_client, tmp_path):
     model, files = submitted
     record = current_rdm_records_service.record_cls.pid.resolve(model["id"])

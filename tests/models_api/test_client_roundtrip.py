@@ -53,6 +53,10 @@ def test_client_round_trips_a_model(live_api, researcher, curator_token, tmp_pat
         == "sha256:" + hashlib.sha256(original.read_bytes()).hexdigest()
     )
 
+    translated = client.download_translated(submitted["id"], "hs3", tmp_path)
+    assert translated.name.endswith(".hs3.json") and "distributions" in json.loads(translated.read_text())
+    assert client.translation(submitted["id"], "hs3")["format"] == "hs3"
+
 
 def test_client_pages_through_every_model(live_api):
     client = DemosClient(live_api)

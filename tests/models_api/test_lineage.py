@@ -9,7 +9,7 @@ from invenio_search.proxies import current_search_client
 from opensearchpy.helpers import BulkIndexError
 from rest_helpers import refresh_records_index
 
-from demos_registry.lineage.ext import Lineage
+from demos_registry.lineage.drawing import MAX_PER_COLUMN, lineage_drawing
 from demos_registry.lineage.graph import lineage_graph
 
 PATCHSET_MODEL = "5f8cf102-1c53-5e9e-afdf-db97a86a7bf3"
@@ -134,7 +134,6 @@ def test_unknown_model_is_404(client):
 
 
 def test_landing_page_lists_the_relations_readably(app, client):
-    Lineage(app)
     record_id = client.get(f"/api/models/{PATCHSET_MODEL}").json["id"]
     identity = Identity(None)
     identity.provides.add(any_user)
@@ -146,3 +145,37 @@ def test_landing_page_lists_the_relations_readably(app, client):
     assert 'aria-labelledby="demos-lineage-heading"' in html
     assert "example_bkgonly.json</a> <em>is part of</em>" in html
     assert "<em>is derived from</em>" in html and "<em>is another format of</em>" in html
+    assert '<svg id="demos-lineage-graph"' in html and "relations, listed below</title>" in html
+
+
+def test_the_drawing_has_a_box_per_node_and_a_line_per_edge_up_to_a_column_s_limit():
+    points = [{"id": f"point:{i}", "kind": "signal_point", "label": f"patch {i}"} for i in range(12)]
+    graph = {
+        "nodes": [
+            {"id": "record:1", "kind": "version", "label": "Model 1.0", "links": {"html": "/records/1"}},
+            {"id": "record:2", "kind": "version", "label": "Model 2.0", "links": {"html": "/records/2"}},
+            {"id": "file:ws.json", "kind": "file", "label": "ws.json"},
+            {"id": "doi:10.1/x", "kind": "publication", "label": "10.1/x", "url": "https://doi.org/10.1/x"},
+            *points,
+        ],
+        "edges": [
+            {"source": "record:2", "relation": "isnewversionof", "target": "record:1"},
+            {"source": "file:ws.json", "relation": "ispartof", "target": "record:2"},
+            {"source": "record:2", "relation": "isdocumentedby", "target": "doi:10.1/x"},
+            *({"source": p["id"], "relation": "isderivedfrom", "target": "file:ws.json"} for p in points),
+        ],
+    }
+    drawing = lineage_drawing(graph)
+    kinds = [box["kind"] for box in drawing["boxes"]]
+    assert kinds.count("version") == 2 and kinds.count("file") == 1 and kinds.count("publication") == 1
+    assert kinds.count("signal_point") == MAX_PER_COLUMN
+    (more,) = [box for box in drawing["boxes"] if box["more"]]
+    assert more["label"] == f"+{12 - MAX_PER_COLUMN} more"
+    assert len(drawing["lines"]) == 3 + MAX_PER_COLUMN  # the hidden points' edges are not drawn
+    assert {box["title"] for box in drawing["boxes"] if box["kind"] == "version"} == {
+        "Model 1.0",
+        "Model 2.0",
+    }
+    right_edge = max(box["x"] + box["width"] for box in drawing["boxes"])
+    assert right_edge <= drawing["width"] and all(line["x2"] <= drawing["width"] for line in drawing["lines"])
+    assert lineage_drawing({"nodes": graph["nodes"][:1], "edges": []}) is None

@@ -8,7 +8,6 @@ from invenio_rdm_records.records.api import RDMRecord
 from rest_helpers import refresh_records_index
 
 from demos_registry.quality.dumper import QualityDumperExt, register_quality_dumper
-from demos_registry.quality.ext import Quality
 from demos_registry.quality.licences import licence_check
 from demos_registry.quality.score import CRITERIA, quality
 
@@ -47,8 +46,8 @@ COMPLETE = {
 
 @pytest.fixture(scope="module")
 def indexed_quality(app):
-    """The quality dumper registered (as the Quality extension does) and every model indexed with it."""
-    register_quality_dumper()
+    """Every model indexed with its quality (the installed Quality extension registered the dumper)."""
+    assert "demos-quality" in app.extensions
     with app.app_context():
         for model in RDMRecord.model_cls.query.filter_by(is_deleted=False):
             current_rdm_records_service.indexer.index(RDMRecord(model.data, model=model))
@@ -178,7 +177,6 @@ def test_a_non_open_licence_is_flagged_on_the_model(client, researcher_headers, 
 
 
 def test_landing_page_badge_shows_score_licence_flag_and_fixes(app):
-    Quality(app)
     record_ui = {
         "metadata": {"rights": [{"id": "cc-by-nc-4.0"}], "description": "short"},
         "custom_fields": {"demos:validation": {"status": "passed"}},

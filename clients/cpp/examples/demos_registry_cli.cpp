@@ -40,6 +40,7 @@ commands:
   validation ID
   golden
   download ID [DESTINATION] [--key KEY]     (checks the registry's SHA-256)
+           [--format hs3|pyhf]                (the registry's translation of a validated model)
   submit ENTRY.json FILE... [--publish]     (needs the token)
 
 exit status: 0 done, 1 usage or local error, 2 error answer of the API, 3 checksum mismatch,
@@ -152,8 +153,14 @@ demos::Json run(const demos::Client& client, const std::string& command, Argumen
   }
   if (command == "download") {
     const auto key = arguments.take("--key").value_or("");
+    const auto format = arguments.take("--format");
     const auto words = arguments.positional(1, 2);
-    const auto saved = client.download(words[0], words.size() == 2 ? words[1] : ".", key);
+    const std::filesystem::path destination = words.size() == 2 ? words[1] : ".";
+    if (format) {
+      const auto saved = client.download_translated(words[0], *format, destination, key);
+      return {{"path", saved.string()}};
+    }
+    const auto saved = client.download(words[0], destination, key);
     return {{"path", saved.string()}};
   }
   if (command == "submit") {

@@ -262,6 +262,31 @@ class DemosClient:
                 raise ChecksumMismatch(f"{name}: SHA-256 {digest.hexdigest()} != registry's {expected}")
         return target
 
+    def download_translated(
+        self, model_id: str, format: str, destination: PathLike = ".", *, key: str | None = None
+    ) -> Path:
+        """Save a validated model translated by the registry's engine into ``format`` ("hs3" or "pyhf").
+
+        The file is made on request, so it has no stored checksum; how well the translation
+        agrees with the original is ``translation(model_id, format)``. A model that cannot be
+        translated raises ApiError (422) with the reason.
+        """
+        response = self.request(
+            "GET", f"/models/{model_id}/file", params=_params(format=format, key=key), stream=True
+        )
+        target = Path(destination)
+        target = (
+            target / (_attachment_name(response) or f"model.{format}.json") if target.is_dir() else target
+        )
+        with response, open(target, "wb") as stream:
+            for chunk in response.iter_content(CHUNK_SIZE):
+                stream.write(chunk)
+        return target
+
+    def translation(self, model_id: str, format: str, *, key: str | None = None) -> JSON:
+        """How the translation into ``format`` agrees with the original (points, values, engines)."""
+        return self.get_json(f"/models/{model_id}/translation", **_params(format=format, key=key))
+
     def _expected_sha256(self, model_id: str, name: str, response: requests.Response) -> str | None:
         files = {item["file"]: item.get("sha256") for item in self.metadata(model_id).get("files", [])}
         expected = files.get(name) or response.headers.get("X-Checksum-SHA256")

@@ -13,6 +13,7 @@ registry's own gate, see custom_fields/components.py).
 from invenio_checks.base import Check
 from invenio_i18n import lazy_gettext as _
 
+from ..quality.score import quality
 from ..validation_runs.state import FAILED, PUBLISHABLE, VALIDATION, current
 
 DEMOS_CHECK_ID = "demos_validation"
@@ -118,5 +119,7 @@ class DemosValidationCheck(Check):
         return True
 
     def run(self, record, config):
-        """The result of the verdict stored on the record."""
-        return VerdictResult(verdict_result(current(record), config.severity.error_value))
+        """The result of the verdict stored on the record, with the model's quality score for the curator."""
+        return VerdictResult(
+            {**verdict_result(current(record), config.severity.error_value), "quality": quality(record)}
+        )

@@ -12,6 +12,7 @@ from invenio_rdm_records.checks.requests import CommunitySubmission
 from invenio_requests.errors import CannotExecuteActionError
 
 from ..custom_fields.config import MODEL_RESOURCE_TYPE
+from ..validation_policies.api import needs_review_refusal
 from ..validation_runs.state import FINISHED, PUBLISHABLE, current, failed_reasons
 
 
@@ -24,7 +25,7 @@ def accept_refusal(draft):
     state = current(draft)
     status = state.get("status")
     if status in PUBLISHABLE:
-        return None
+        return needs_review_refusal(draft)
     if status in FINISHED:
         reasons = "; ".join(failed_reasons(state)) or (state.get("history") or [{}])[-1].get("reason", "")
         return (
@@ -35,7 +36,7 @@ def accept_refusal(draft):
 
 
 class VerdictGatedAcceptAction(CommunitySubmission.available_actions["accept"]):
-    """Accept only a model whose verdict allows publication (passed, needs review, overridden)."""
+    """Accept only a model whose verdict allows publication (passed, needs review unless its policy says no, overridden)."""
 
     def execute(self, identity, uow, **kwargs):
         """Refuse with the reason, or accept and publish as Invenio does."""

@@ -11,7 +11,9 @@
   never be published without what its author meant to declare.
 - subjects and related identifiers are derived from the DEMOS fields (derived.py).
 - a record of resource type ``model`` is published only with domain, engine and
-  format (drafts may be saved without them, as Invenio drafts may).
+  format (drafts may be saved without them, as Invenio drafts may), and only with a
+  verdict that allows it: a ``needs_review`` one only where the validation policy of
+  its domain community accepts it (validation_policies/), else after an override.
 """
 
 import hashlib
@@ -26,6 +28,7 @@ from invenio_records_resources.services.uow import RecordCommitOp
 from invenio_vocabularies.records.api import Vocabulary
 from marshmallow import ValidationError
 
+from ..validation_policies.api import needs_review_refusal
 from ..validation_runs.api import inputs_changed, lock_fresh, reuse_verdict
 from ..validation_runs.state import (
     FINISHED,
@@ -152,6 +155,9 @@ class DemosFieldsComponent(ServiceComponent):
             raise ValidationError({"custom_fields": missing})
         if draft.files.entries:
             refuse_unvalidated(current(draft))
+            refusal = needs_review_refusal(draft)
+            if refusal:
+                raise ValidationError({"custom_fields": {"demos:validation": [refusal]}})
 
 
 class DemosCustomFieldsComponent(CustomFieldsComponent):

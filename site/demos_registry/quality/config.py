@@ -10,4 +10,4 @@ QUALITY_SORT_OPTIONS = {
         "fields": [{SCORE_FIELD: {"order": "desc", "unmapped_type": "long"}}, "-created"],
     },
 }
-"""Merge into ``RDM_SORT_OPTIONS`` and add ``"quality"`` to ``RDM_SEARCH["sort"]``: best first in the search UI."""
+"""Merged into ``RDM_SORT_OPTIONS`` (config.py) and offered by ``RDM_SEARCH`` (search/config.py): best first."""

@@ -10,6 +10,7 @@ from invenio_records_resources.services.records.facets import CFTermsFacet
 from invenio_vocabularies.services.facets import VocabularyLabels
 
 from ..custom_fields.config import SEARCHED_FIELDS, VALIDATION_STATUS_LABELS
+from ..quality.config import QUALITY_SORT_OPTIONS
 from .facets import embedded_search_facets
 
 RECORD_MAPPINGS = Path(invenio_rdm_records.__file__).parent / "records/mappings/os-v2/rdmrecords/records"
@@ -63,13 +64,17 @@ def with_demos_query_fields(parser):
     return parser.func.factory(tree_transformer_cls=parser.keywords["tree_transformer_cls"], **extra_params)
 
 
-def registry_search(base):
-    """A search configuration with the DEMOS facets first (and DEMOS query fields)."""
-    search = {**base, "facets": DEMOS_FACET_NAMES + list(base["facets"])}
+def registry_search(base, sort_options=()):
+    """A search configuration with the DEMOS facets first (and DEMOS query fields), plus ``sort_options``."""
+    search = {
+        **base,
+        "facets": DEMOS_FACET_NAMES + list(base["facets"]),
+        "sort": [*base["sort"], *sort_options],
+    }
     if "query_parser_cls" in base:
         search["query_parser_cls"] = with_demos_query_fields(base["query_parser_cls"])
     return search
 
 
-REGISTRY_SEARCH = registry_search(RDM_SEARCH)
+REGISTRY_SEARCH = registry_search(RDM_SEARCH, sort_options=list(QUALITY_SORT_OPTIONS))
 REGISTRY_SEARCH_DRAFTS = registry_search(RDM_SEARCH_DRAFTS)

@@ -4,6 +4,9 @@ The heavy work happens in a Celery task (tasks.py) that calls ``run_validation``
 the engine itself evaluates untrusted files in a sandboxed child process with
 CPU, memory and wall-clock limits, so a hostile model ends as a failed check.
 The figures it draws become media files of the draft or record (plots.py).
+Each verdict is judged under the validation policy of the model's domain community
+(validation_policies/): its default tolerances go to the engine, its required checks
+and finiteness rule judge the report, and the verdict names the policy version.
 ``demos:validation`` is written here directly on the record: it is a system
 field that no service call from a user may touch (see custom_fields/components).
 """
@@ -24,12 +27,14 @@ from invenio_rdm_records.records.api import RDMDraft, RDMRecord
 from ..custom_fields.config import SYSTEM_FIELDS
 from ..row_lock import locked_current
 from ..validation_engine.api import deferred_patch_points, validate_for_task
+from ..validation_policies.api import engine_tolerances, judge, policy_for_record, same_policy
 from .plots import replace_figures
 from .state import (
     FAILED,
     PENDING,
     REPORT_STATUS,
     RUNNING,
+    VALIDATION,
     current,
     system_actor,
     transition,
@@ -89,10 +94,16 @@ def save(record, draft):
     indexer.index(record)
 
 
-def engine_metadata(record):
-    """The DEMOS metadata the engine needs, from the record's custom fields."""
+def engine_metadata(record, policy=None):
+    """The DEMOS metadata the engine needs, from the record's custom fields.
+
+    The default tolerances of reference points that declare none come from the
+    validation policy the record is judged under (``policy``, else its current one).
+    """
     fields = record.get("custom_fields", {})
+    policy = policy or policy_for_record(record)
     metadata = {
+        "tolerances": engine_tolerances(policy),
         "reference_points": fields.get("demos:reference_points", []),
         "checksums": {c["key"]: c["sha256"] for c in fields.get("demos:checksums", [])},
         "engine": fields.get("demos:engine", {}).get("id"),
@@ -148,23 +159,29 @@ def inputs_fingerprint(record):
 def reuse_verdict(draft, previous, reason):
     """Give a new version the verdict of the previous one if its inputs are identical; True if reused.
 
-    Identical means the same files (by SHA-256) and the same validated fields; only the
-    engine's verdict is taken (a curator's override of the previous version is not).
+    Identical means the same files (by SHA-256) and the same validated fields, judged
+    under the validation policy version that applies now; only the engine's verdict is
+    taken (a curator's override of the previous version is not).
     """
     state = current(previous)
     fingerprint = inputs_fingerprint(draft)
     report = state.get("report")
     if not report or state.get("inputs") != fingerprint or report.get("status") not in REPORT_STATUS:
         return False
+    policy = policy_for_record(draft)
+    if not same_policy(state, policy):
+        return False
     transition(
         draft,
         REPORT_STATUS[report["status"]],
         system_actor(),
-        f"{reason}: identical files and options, so the results of its validation were reused",
+        f"{reason}: identical files and options, so the results of its validation were reused "
+        f"(judged under {policy.describe()})",
         report=report,
         engines=state.get("engines", {}),
         inputs=fingerprint,
         reused_from=str(previous.pid.pid_value),
+        policy=policy.reference,
     )
     return True
 
@@ -173,7 +190,8 @@ def run_validation(recid, draft=True):
     """Validate a draft (or record) now; returns the new validation state.
 
     A verdict is stored only if the inputs did not change while the engine ran:
-    a newer validation, queued by that change, will give the verdict instead.
+    a newer validation, queued by that change, will give the verdict instead. It is
+    judged under the policy that applied when the run started, and names it.
     """
     record = load(recid, draft)
     fingerprint = inputs_fingerprint(record)
@@ -183,6 +201,7 @@ def run_validation(recid, draft=True):
         # row queue two runs; the first to start sees both files): nothing new to validate.
         db.session.rollback()
         return state
+    policy = policy_for_record(record)
     transition(record, RUNNING, system_actor(), "validation started")
     save(record, draft)
 
@@ -193,7 +212,7 @@ def run_validation(recid, draft=True):
         if paths:
             report, plot_paths = validate_for_task(
                 paths,
-                engine_metadata(record),
+                engine_metadata(record, policy),
                 str(workdir / "plots"),
                 validation_limits(),
                 inline_patch_points=current_app.config["DEMOS_VALIDATION_INLINE_PATCH_POINTS"],
@@ -203,13 +222,23 @@ def run_validation(recid, draft=True):
         if inputs_fingerprint(record) != fingerprint:
             return current(record)
         if report is None:
-            state = transition(record, FAILED, system_actor(), "the record has no files to validate")
+            state = transition(
+                record,
+                FAILED,
+                system_actor(),
+                "the record has no files to validate",
+                policy=policy.reference,
+            )
         else:
             previous_figures = current(record).get("report", {}).get("plots", [])
             report = with_stored_figures(report, replace_figures(record, plot_paths, previous_figures))
             deferred = deferred_patch_points(report)
             not_fanned_out = deferred and why_points_stay_unevaluated(deferred)
+            changed_by_policy = judge(report, policy)
             if deferred and not not_fanned_out:
+                # The chord's merge recomputes the status from these checks, so required checks
+                # are judged already; the state names the policy of the run in progress.
+                record["custom_fields"][VALIDATION] = {**current(record), "policy": policy.reference}
                 save(record, draft)
                 from .patch_points import fan_out  # the chord's tasks import this module
 
@@ -219,6 +248,9 @@ def run_validation(recid, draft=True):
             reason = report.get("error") or f"{len(report['checks'])} checks: {report['status']}"
             if not_fanned_out:
                 reason += f"; {deferred} signal points not evaluated: {not_fanned_out}"
+            reason += f" under {policy.describe()}"
+            if changed_by_policy:
+                reason += f" ({'; '.join(changed_by_policy)})"
             state = transition(
                 record,
                 status,
@@ -227,6 +259,7 @@ def run_validation(recid, draft=True):
                 report=compact(report),
                 engines=report.get("engines", {}),
                 inputs=fingerprint,
+                policy=policy.reference,
             )
         save(record, draft)
         return state

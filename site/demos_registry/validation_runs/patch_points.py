@@ -21,6 +21,7 @@ from invenio_db import db
 
 from ..validation_engine.api import evaluate_patch_points, merge_patch_points
 from ..validation_engine.point_results import CHECK_ID, not_evaluated_row
+from ..validation_policies.api import judge, policy_for_record
 from .api import (
     MAX_STORED_DETAILS,
     compact,
@@ -142,16 +143,24 @@ def merge_point_chunks(self, chunk_rows, recid, draft, fingerprint, report):
         tables = sorted(Path(path).name for path in written if not path.endswith((".png", ".svg")))
         without_oversized_rows(merged, tables)
         total = state.get("points", {}).get("total", 0)
+        policy = policy_for_record(record)
+        changed_by_policy = judge(merged, policy)
+        reason = (
+            f"{total} signal points evaluated in {len(chunk_rows)} chunks; "
+            f"{len(merged['checks'])} checks: {merged['status']} under {policy.describe()}"
+        )
+        if changed_by_policy:
+            reason += f" ({'; '.join(changed_by_policy)})"
         state = transition(
             record,
             REPORT_STATUS[merged["status"]],
             system_actor(),
-            f"{total} signal points evaluated in {len(chunk_rows)} chunks; "
-            f"{len(merged['checks'])} checks: {merged['status']}",
+            reason,
             report=compact(merged),
             engines=merged.get("engines", {}),
             inputs=fingerprint,
             points={**state.get("points", {}), "done": total},
+            policy=policy.reference,
         )
         save(record, draft)
         return state["status"]

@@ -10,28 +10,7 @@
   const POLL_LIMIT = 450; // 15 minutes, the validation task's time limit
   const OPEN_CHECKS = "demos-open-checks-tab";
 
-  function csrfToken() {
-    const match = document.cookie.match(/(?:^|; )csrftoken=([^;]*)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
-  async function call(url, method, body) {
-    const response = await fetch(url, {
-      method: method,
-      credentials: "same-origin",
-      headers: {
-        Accept: "application/json",
-        "Content-Type": "application/json",
-        "X-CSRFToken": csrfToken(),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      throw new Error(data.message || `HTTP ${response.status}`);
-    }
-    return data;
-  }
+  const call = window.demosRestCall; // rest-call.js
 
   async function waitForVerdict(url, say) {
     for (let attempt = 0; attempt < POLL_LIMIT; attempt += 1) {

@@ -114,6 +114,13 @@ class Client {
   std::filesystem::path download(const std::string& model_id,
                                  const std::filesystem::path& destination = ".",
                                  const std::string& key = "", bool verify = true) const;
+  /// Saves a validated model translated by the registry's engine into `format` ("hs3" or "pyhf"),
+  /// named "<stem>.<format>.json"; the translation's cross-engine agreement is
+  /// get_json("/models/ID/translation?format=..."). Throws ApiError (422 with the reason) when
+  /// the model cannot be translated.
+  std::filesystem::path download_translated(const std::string& model_id, const std::string& format,
+                                            const std::filesystem::path& destination = ".",
+                                            const std::string& key = "") const;
 
   /// Submits a model (registry entry or Invenio record data, and its files) with the token.
   /// It goes to its domain community for review; `publish` publishes it where the user may.

@@ -209,15 +209,20 @@ class ModelsService(Service):
         """The stored ``demos:validation`` of a model, with its links.
 
         ``how_to_run`` adds, in ``run``, the request that queues a new validation.
+        ``validation.policy`` names the validation policy version the verdict was judged
+        under (``{"community": slug, "version": n}``); ``links.policy`` is that policy.
         """
         record = self._model(identity, id_, version)
         validation = record.get("custom_fields", {}).get("demos:validation")
+        policy = (validation or {}).get("policy")
         state = {
             "id": record["id"],
             "status": (validation or {}).get("status"),
             "validation": validation,
             "links": links_template(self.config.links_validation).expand(identity, record),
         }
+        if policy and policy.get("community"):
+            state["links"]["policy"] = f"{api_root()}/communities/{policy['community']}/validation-policy"
         if how_to_run:
             state["run"] = {
                 "method": "POST",
