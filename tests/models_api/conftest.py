@@ -3,6 +3,7 @@
 import pytest
 from api_helpers import bearer, demo_model_upload, user_with_token
 from invenio_accounts.proxies import current_datastore
+from invenio_app.ext import limiter
 from invenio_db import db as invenio_db
 from invenio_oauth2server.models import Token
 from rest_helpers import refresh_records_index
@@ -18,6 +19,16 @@ def app_config(app_config):
         DEMOS_MODELS_API_HEALTH_TIMEOUT=0.5,
     )
     return app_config
+
+
+@pytest.fixture(scope="module", autouse=True)
+def unused_rate_limit_budgets(app):
+    """Each module starts with Invenio's application-wide budgets unused.
+
+    They count per IP address in the tests' Redis (a moving minute: 60 requests of a guest),
+    so the modules before would otherwise leave this one a few requests, or none.
+    """
+    limiter.reset()
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import json
+import re
 
 import requests
 from api_helpers import demo_model_upload
@@ -321,6 +322,12 @@ def test_rate_limit_answers_429_with_retry_after(app, api_app, client):
     assert statuses[:3] == [200, 200, 200] and statuses[3] == 429
     assert_json_error(limited, 429)
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    named = re.search(r"retry after (\d+) s", limited.json["message"])
+    assert named and abs(int(named.group(1)) - int(limited.headers["Retry-After"])) <= 1, (
+        "the message and Retry-After name the same wait",
+        limited.json["message"],
+        limited.headers["Retry-After"],
+    )
 
 
 def test_errors_are_json_never_html(client):

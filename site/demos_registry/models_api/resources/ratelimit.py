@@ -43,7 +43,20 @@ def enforce_rate_limit():
     for item in parse_many(limits):
         if not strategy.hit(item, SCOPE, key):
             reset_time = strategy.get_window_stats(item, SCOPE, key).reset_time
-            raise RateLimited(item, max(1, math.ceil(reset_time - time.time())))
+            raise RateLimited(item, retry_after_seconds(reset_time))
+
+
+def retry_after_seconds(reset_time):
+    """Seconds until the caller may try again, as the ``Retry-After`` header will say.
+
+    Flask-Limiter (Invenio's application-wide limits, ``RATELIMIT_HEADERS_ENABLED``) sets
+    ``Retry-After`` on the way out to the later of the answer's own value and the reset of the
+    request's current application-wide window; the message names the same number.
+    """
+    application_wide = limiter.current_limit if current_app.config.get("RATELIMIT_HEADERS_ENABLED") else None
+    if application_wide is not None:
+        reset_time = max(reset_time, application_wide.reset_at)
+    return max(1, math.ceil(reset_time - time.time()))
 
 
 def rate_limited(view):
