@@ -90,6 +90,17 @@ TEST_REDIS_DB = int(os.environ.get("DEMOS_TEST_REDIS_DB", "8"))
 so that the suite can run beside a running registry (or another suite with another value)."""
 
 
+TEST_ENGINE_OPTIONS = {
+    # pytest-invenio's NullPool opened a PostgreSQL connection per transaction (a tenth of the
+    # set-up's time); a small pool per module's app instead, closed when the module ends.
+    "pool_size": 2,
+    "max_overflow": 8,
+    "pool_pre_ping": True,
+    # Tests need no durability: a commit does not wait for the WAL to reach the disk.
+    "connect_args": {"options": "-c synchronous_commit=off"},
+}
+
+
 @pytest.fixture(scope="module")
 def broker_uri():
     """Celery broker: Redis (tasks run eagerly, but indexer queues need a broker)."""
@@ -116,6 +127,7 @@ def app_config(app_config, broker_uri):
         # Owners publish directly here, to exercise publication in every test without a
         # curator; the registry's review-by-default is tested in test_review_policy.py.
         RDM_COMMUNITY_REQUIRED_TO_PUBLISH=False,
+        SQLALCHEMY_ENGINE_OPTIONS=TEST_ENGINE_OPTIONS,
     )
     return app_config
 
@@ -142,6 +154,8 @@ def database(appctx, instance_path):
         demo_models=None if os.environ.get("DEMOS_TEST_SKIP_DEMO_MODELS") else demo_models,
     )
     yield invenio_db
+    invenio_db.session.remove()
+    invenio_db.engine.dispose()  # the module's pool (TEST_ENGINE_OPTIONS)
 
 
 @pytest.fixture(scope="module")
