@@ -338,7 +338,12 @@ def test_files_added_one_by_one_through_the_records_api(client_, api_headers, sh
 def test_a_submission_that_fails_leaves_nothing_and_queues_nothing(
     client_, researcher, researcher_headers, app
 ):
-    """A failure after the files were stored (no community for the domain) rolls everything back."""
+    """A failure after the files were stored (no community for the domain) rolls everything back.
+
+    The domain is new: it is found although the domains were just read into Invenio's
+    application cache (as set-up's community creation does), which ``read_all`` answers from.
+    """
+    vocabulary_service.read_all(system_identity, fields=["id", "title", "props"], type="demosdomains")
     orphan = f"orphan-{uuid.uuid4().hex[:6]}"
     vocabulary_service.create(
         system_identity, {"id": orphan, "title": {"en": orphan}, "type": "demosdomains"}

@@ -81,16 +81,19 @@ def vocabulary_entries(vocabulary, fresh=False):
     """Id, titles and aliases of every entry of a (small) vocabulary, kept a minute per process.
 
     Filters of every API search resolve their values here; the DEMOS vocabularies
-    change only when an administrator loads new entries.
+    change only when an administrator loads new entries. ``fresh`` asks the search
+    index itself: Invenio's ``read_all`` answers from the application cache whenever
+    someone cached the same fields, even when told not to cache, so an entry added
+    since (a new domain) would stay unknown for the cache's lifetime.
     """
     cached = _vocabulary_cache.get(vocabulary)
     if cached and cached[0] > time.monotonic() and not fresh:
         return cached[1]
-    entries = list(
-        vocabulary_service.read_all(
-            system_identity, fields=["id", "title", "props"], type=vocabulary, cache=False, max_records=1000
-        )
-    )
+    found = vocabulary_service.search(system_identity, params={"size": 1000}, type=vocabulary)
+    entries = [
+        {"id": hit["id"], "title": hit.get("title") or {}, "props": hit.get("props") or {}}
+        for hit in found.hits
+    ]
     _vocabulary_cache[vocabulary] = (time.monotonic() + VOCABULARY_CACHE_SECONDS, entries)
     return entries
 
