@@ -120,7 +120,14 @@ def identity_of(user):
 
 
 def refresh_records_index():
-    """Make just-indexed records and drafts visible to search."""
+    """Make just-indexed records and drafts visible to search.
+
+    The queued records are read in the test's own session: expired first, so that a record
+    another request changed since (the previous version when a new one is published) is
+    indexed at its current revision, not at the older one this session loaded before (which
+    the search engine refuses with 409, leaving the broker connection of the bulk queue broken).
+    """
+    db.session.expire_all()
     current_rdm_records_service.indexer.process_bulk_queue()
     current_search_client.indices.refresh(index="*")
 
