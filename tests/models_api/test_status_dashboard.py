@@ -100,4 +100,4 @@ def test_api_answers_and_errors_are_counted(app, client):
             break
     assert after["requests"] == before["requests"] + 2
     assert after["client_errors"] == before["client_errors"] + 1
-    assert after["error_rate"] == after["server_errors"] / after["requests"]
+    assert after["error_rate"] == round(after["server_errors"] / after["requests"], 4)
