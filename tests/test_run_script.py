@@ -218,6 +218,9 @@ class RunCommand:
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                # As in a terminal: a suite started in the background (`./scripts/test &`) has
+                # SIGINT ignored, which the shell would inherit and could not trap.
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
             )
 
     @property
