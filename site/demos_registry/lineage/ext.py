@@ -31,7 +31,7 @@ class Lineage:
             self.init_app(app)
 
     def init_app(self, app):
-        """Templates get ``demos_lineage``."""
+        """Templates get ``demos_lineage`` and ``demos_lineage_drawing``."""
         app.add_template_global(lineage_of, "demos_lineage")
         app.add_template_global(lineage_drawing, "demos_lineage_drawing")
         app.extensions["demos-lineage"] = self

@@ -15,6 +15,7 @@ from invenio_communities.proxies import current_communities
 from invenio_db import db
 from invenio_pidstore.errors import PIDDoesNotExistError
 
+from ..validation_engine.report import ValidationReport
 from ..validation_runs.state import NEEDS_REVIEW, current
 from .config import DEMOS_VALIDATION_POLICY_DEFAULT
 from .models import ValidationPolicyVersion
@@ -152,18 +153,6 @@ def engine_tolerances(policy):
     return {"rtol": policy.settings["default_rtol"], "atol": policy.settings["default_atol"]}
 
 
-def _overall_status(report, checks):
-    """As the engine's report computes it: failed, else error, else needs review, else passed."""
-    statuses = {check["status"] for check in checks}
-    if "failed" in statuses:
-        return "failed"
-    if report.get("error") is not None:
-        return "error"
-    if "warning" in statuses:
-        return "needs_review"
-    return "passed"
-
-
 def judge(report, policy):
     """Judge an engine report under a policy; returns what the policy changed (a list of reasons).
 
@@ -215,7 +204,7 @@ def judge(report, policy):
             "policy": {"patch_points_must_be_finite": True, "engine_status": "warning"},
         }
         changed.append(f"{PATCH_POINTS_CHECK}: flagged signal points fail under {policy.describe()}")
-    report["status"] = _overall_status(report, checks)
+    report["status"] = ValidationReport.from_dict(report).status.value
     return changed
 
 
