@@ -83,7 +83,6 @@ from .records_ui.config import (
     DEMOS_DETAIL_SIDE_BAR_TEMPLATES,
     DEMOS_RECORD_LANDING_PAGE_TEMPLATE,
 )
-from .search.aggregations import RegistryCommunityRecordSearchOptions, RegistrySearchOptions
 from .search.config import REGISTRY_SEARCH, REGISTRY_SEARCH_DRAFTS, registry_facets
 
 
@@ -301,9 +300,6 @@ RDM_PERMISSION_POLICY = DemosRecordPermissionPolicy
 RDM_SEARCH = REGISTRY_SEARCH
 RDM_SORT_OPTIONS = {**INVENIO_SORT_OPTIONS, **QUALITY_SORT_OPTIONS}
 RDM_SEARCH_DRAFTS = REGISTRY_SEARCH_DRAFTS
-# Facet counts asked apart from the hits and kept until the index changes (search/aggregations.py).
-RDM_SEARCH_OPTIONS_CLS = RegistrySearchOptions
-RDM_COMMUNITY_RECORD_SEARCH_OPTIONS_CLS = RegistryCommunityRecordSearchOptions
 APP_RDM_RECORD_LANDING_PAGE_TEMPLATE = DEMOS_RECORD_LANDING_PAGE_TEMPLATE
 APP_RDM_DETAIL_SIDE_BAR_TEMPLATES = DEMOS_DETAIL_SIDE_BAR_TEMPLATES
 
