@@ -57,10 +57,12 @@ invenio demos setup --no-demo-models || die "setup failed"
 
 step "Celery worker (1 process) and gunicorn"
 start_bg worker celery --app invenio_app.celery worker --beat --events \
-    --queues celery,low --concurrency 1 --loglevel INFO --schedule "$VAR/celerybeat-schedule"
+    --queues "celery,low,${INVENIO_DEMOS_VALIDATION_QUEUE:-validation}" --concurrency 1 --loglevel INFO \
+    --schedule "$VAR/celerybeat-schedule"
 python "$ROOT/scripts/selfsigned.py" "$VAR/tls" "$HOST"
 start_bg web gunicorn invenio_app.wsgi:application \
-    --bind "$HOST:$PORT" --workers "${DEMOS_WEB_WORKERS:-2}" --timeout 120 \
+    --bind "$HOST:$PORT" --workers "${DEMOS_WEB_WORKERS:-2}" --worker-class gthread \
+    --threads "${DEMOS_WEB_THREADS:-4}" --keep-alive 75 --timeout 120 \
     --certfile "$VAR/tls/cert.pem" --keyfile "$VAR/tls/key.pem" \
     --access-logfile "$LOGS/access.log"
 tries=0
