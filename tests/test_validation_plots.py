@@ -196,20 +196,3 @@ def test_edit_and_new_version_of_a_model_with_figures(client, api_headers, valid
     assert new_version.status_code == 201, new_version.json
     assert new_version.json["media_files"]["enabled"] is False
     assert set(media_entries(client, {}, record_id, draft=False)) == TWO_BIN_FIGURES
-
-
-def test_figures_belong_to_one_verdict(app, client, api_headers, validated_draft):
-    """A figures task of a replaced verdict draws nothing; a task delivered twice draws once."""
-    from demos_registry.validation_runs.figures import add_figures
-
-    draft_id = validated_draft["id"]
-    state = validated_draft["custom_fields"]["demos:validation"]
-    assert [entry["status"] for entry in state["history"]][-1] == "passed"
-    assert add_figures(draft_id, True, "the inputs of another verdict") is False
-    assert add_figures(draft_id, True, state["inputs"]) is False
-
-    draft = client.get(f"/api/records/{draft_id}/draft", headers=api_headers).json
-    report = draft["custom_fields"]["demos:validation"]["report"]
-    assert [check["id"] for check in report["checks"]].count("plots") == 1
-    assert sorted(figure["key"] for figure in report["plots"]) == ["scan.png", "yields_singlechannel.png"]
-    assert set(media_entries(client, api_headers, draft_id, draft=True)) == TWO_BIN_FIGURES

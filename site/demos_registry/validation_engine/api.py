@@ -12,7 +12,7 @@ from .isolation import WorkerRun, run_worker
 from .limits import ResourceLimits
 from .point_results import CHECK_ID, merge_point_rows, not_evaluated_row
 from .report import CheckResult, CheckStatus, ValidationReport
-from .steps import CHECK_ORDER, PLOTS, selected_checks
+from .steps import selected_checks
 
 INLINE_PATCH_POINTS = 20
 """Signal points evaluated within one run by default (a few seconds each for a real analysis);
@@ -97,46 +97,18 @@ def validate(
 def validate_for_task(
     file_paths: list[str],
     metadata: dict[str, Any] | None,
-    limits: dict[str, Any] | None = None,
-    inline_patch_points: int | None = INLINE_PATCH_POINTS,
-) -> dict[str, Any]:
-    """For a Celery task: plain values in, the report dict of every check but the figures out.
-
-    The figures follow with `draw_figures_for_task`: the verdict does not wait for them.
-    """
-    options = ValidationOptions(
-        limits=ResourceLimits.from_dict(limits),
-        checks=[check for check in CHECK_ORDER if check != PLOTS],
-        inline_patch_points=inline_patch_points,
-    )
-    return validate(file_paths, metadata, options).to_dict()
-
-
-def draw_figures_for_task(
-    file_paths: list[str],
-    metadata: dict[str, Any] | None,
     output_dir: str,
     limits: dict[str, Any] | None = None,
-    point_rows: list[dict[str, Any]] | None = None,
-) -> tuple[dict[str, Any] | None, list[str]]:
-    """The figures of a validated submission, drawn in the sandbox: the plots check and the files.
-
-    `point_rows` are the signal-point rows of the run they illustrate (its table and figure are
-    written too). The check is None when the worker died before it (the reason is in the log).
-    """
-    run = run_worker(
-        {
-            "paths": [os.path.abspath(path) for path in expand_paths(list(file_paths))],
-            "metadata": metadata,
-            "checks": [PLOTS],
-            "output_dir": os.path.abspath(output_dir),
-            "point_rows": point_rows,
-        },
-        ResourceLimits.from_dict(limits),
+    inline_patch_points: int | None = INLINE_PATCH_POINTS,
+) -> tuple[dict[str, Any], list[str]]:
+    """For a Celery task: plain values in, the report dict and the produced plot files out."""
+    options = ValidationOptions(
+        limits=ResourceLimits.from_dict(limits),
+        output_dir=output_dir,
+        inline_patch_points=inline_patch_points,
     )
-    report = report_from_run(run, [PLOTS], ResourceLimits.from_dict(limits))
-    check = next((check for check in report.checks if check.id == PLOTS), None)
-    return (check.to_dict() if check else None), list(report.plots)
+    report = validate(file_paths, metadata, options)
+    return report.to_dict(), list(report.plots)
 
 
 def deferred_patch_points(report: dict[str, Any]) -> int:

@@ -3,8 +3,7 @@
 The heavy work happens in a Celery task (tasks.py) that calls ``run_validation``;
 the engine itself evaluates untrusted files in a sandboxed child process with
 CPU, memory and wall-clock limits, so a hostile model ends as a failed check.
-The figures follow the verdict in a task of their own (figures.py) and become media
-files of the draft or record (plots.py).
+The figures it draws become media files of the draft or record (plots.py).
 Each verdict is judged under the validation policy of the model's domain community
 (validation_policies/): its default tolerances go to the engine, its required checks
 and finiteness rule judge the report, and the verdict names the policy version.
@@ -209,11 +208,12 @@ def run_validation(recid, draft=True):
     workdir = Path(tempfile.mkdtemp(prefix="demos-validation-"))
     try:
         paths = stage_files(record, workdir / "files")
-        report = None
+        report, plot_paths = None, []
         if paths:
-            report = validate_for_task(
+            report, plot_paths = validate_for_task(
                 paths,
                 engine_metadata(record, policy),
+                str(workdir / "plots"),
                 validation_limits(),
                 inline_patch_points=current_app.config["DEMOS_VALIDATION_INLINE_PATCH_POINTS"],
             )
@@ -230,8 +230,8 @@ def run_validation(recid, draft=True):
                 policy=policy.reference,
             )
         else:
-            # The figures of the last verdict go; this verdict's follow (figures.py).
-            replace_figures(record, [], current(record).get("report", {}).get("plots", []))
+            previous_figures = current(record).get("report", {}).get("plots", [])
+            report = with_stored_figures(report, replace_figures(record, plot_paths, previous_figures))
             deferred = deferred_patch_points(report)
             not_fanned_out = deferred and why_points_stay_unevaluated(deferred)
             changed_by_policy = judge(report, policy)
@@ -262,10 +262,6 @@ def run_validation(recid, draft=True):
                 policy=policy.reference,
             )
         save(record, draft)
-        if report is not None:
-            from .figures import draw_figures  # the task's module imports this one
-
-            draw_figures.delay(recid, draft, fingerprint)
         return state
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -282,6 +278,15 @@ def why_points_stay_unevaluated(count):
             "('invenio demos revalidate' queues them for the workers)"
         )
     return None
+
+
+def with_stored_figures(report, figures):
+    """The report naming its figures by media-file key, not by the work folder they were drawn in."""
+    report["plots"] = figures
+    for check in report.get("checks", []):
+        if check.get("id") == "plots" and "files" in check.get("details", {}):
+            check["details"]["files"] = sorted(Path(path).name for path in check["details"]["files"])
+    return report
 
 
 def fail_validation(recid, draft, reason):
