@@ -6,10 +6,10 @@ Against the benchmark instance of benchmarks/serve.sh (one Celery worker process
 Sends the ATLAS sbottom RegionA background-only workspace and one signal patch
 (``patch.sbottom_1000_131_1.json``) as two ``file`` parts of ``POST /api/models``,
 with a registry entry that leaves engine and format to be inferred, then polls
-``GET /api/models/<id>/validation`` until the verdict, then until the figures that follow it
-(a task of their own). Reports the POST's own time, the time from the POST to the verdict and
-to the figures. Each submission starts when the previous one's figures are drawn, so the
-worker is idle.
+``GET /api/models/<id>/validation`` until the verdict, then until its report names its figures
+(the ``plots`` check: with the verdict today, later where figures are drawn after it). Reports
+the POST's own time, the time from the POST to the verdict and to the figures. Each submission
+starts when the previous one's figures are drawn, so the worker is idle.
 """
 
 import argparse
