@@ -59,18 +59,7 @@ step "Celery worker (1 process) and gunicorn"
 start_bg worker celery --app invenio_app.celery worker --beat --events \
     --queues "celery,low,${INVENIO_DEMOS_VALIDATION_QUEUE:-validation}" --concurrency 1 --loglevel INFO \
     --schedule "$VAR/celerybeat-schedule"
-python "$ROOT/scripts/selfsigned.py" "$VAR/tls" "$HOST"
-start_bg web gunicorn invenio_app.wsgi:application \
-    --bind "$HOST:$PORT" --workers "${DEMOS_WEB_WORKERS:-2}" --worker-class gthread \
-    --threads "${DEMOS_WEB_THREADS:-4}" --keep-alive 75 --timeout 120 \
-    --certfile "$VAR/tls/cert.pem" --keyfile "$VAR/tls/key.pem" \
-    --access-logfile "$LOGS/access.log"
-tries=0
-until curl -ksf "https://$HOST:$PORT/api/records?size=1" -o /dev/null; do
-    tries=$((tries + 1))
-    [ $tries -gt 120 ] && die "the web app did not answer in 60 s; see $LOGS/web.log"
-    sleep 0.5
-done
+start_web "$HOST" "$PORT"
 step "Benchmark instance ready: https://$HOST:$PORT (environment in $VAR/env.sh)"
 wait -n "${STARTED_PIDS[@]}" || true
 die "a process stopped unexpectedly; see the logs in $LOGS"

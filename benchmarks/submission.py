@@ -85,16 +85,21 @@ def submit_once(session, base, files, number):
     if response.status_code != 201:
         sys.exit(f"POST answered {response.status_code}: {response.text[:2000]}")
     record_id = response.json()["id"]
-    while (status := validation_status(session, base, record_id)) not in FINISHED:
-        if time.monotonic() - started > 900:
-            sys.exit(f"no verdict for {record_id} after 900 s: is the worker running?")
-        time.sleep(0.2)
-    verdict = time.monotonic() - started
-    while not figures_drawn(session, base, record_id):
-        if time.monotonic() - started > 900:
-            sys.exit(f"no figures for {record_id} after 900 s: is the worker running?")
-        time.sleep(0.2)
-    return posted, verdict, time.monotonic() - started, status
+
+    def seconds_until(arrived, what):
+        while not (value := arrived()):
+            if time.monotonic() - started > 900:
+                sys.exit(f"no {what} for {record_id} after 900 s: is the worker running?")
+            time.sleep(0.2)
+        return time.monotonic() - started, value
+
+    def verdict_given():
+        status = validation_status(session, base, record_id)
+        return status if status in FINISHED else None
+
+    verdict, status = seconds_until(verdict_given, "verdict")
+    figures, _ = seconds_until(lambda: figures_drawn(session, base, record_id), "figures")
+    return posted, verdict, figures, status
 
 
 def main():

@@ -123,6 +123,25 @@ wait_for_port() {
     done
 }
 
+# Serve the app over HTTPS on HOST:PORT (self-signed certificate in $VAR/tls) with gunicorn's
+# threaded workers keeping connections alive, as docker-compose serves (docker/gunicorn.conf.py):
+# a client's next request reuses its TLS connection instead of a new handshake. Returns once
+# the app answers. DEMOS_WEB_WORKERS (2) and DEMOS_WEB_THREADS (4) size it.
+start_web() {
+    local host=$1 port=$2 tries=0
+    "$VENV/bin/python" "$ROOT/scripts/selfsigned.py" "$VAR/tls" "$host"
+    start_bg web gunicorn invenio_app.wsgi:application \
+        --bind "$host:$port" --workers "${DEMOS_WEB_WORKERS:-2}" --worker-class gthread \
+        --threads "${DEMOS_WEB_THREADS:-4}" --keep-alive 75 --timeout 120 \
+        --certfile "$VAR/tls/cert.pem" --keyfile "$VAR/tls/key.pem" \
+        --access-logfile "$LOGS/access.log"
+    until curl -ksf "https://$host:$port/api/records?size=1" -o /dev/null; do
+        tries=$((tries + 1))
+        [ $tries -gt 120 ] && die "the web app did not answer in 60 s; see $LOGS/web.log"
+        sleep 0.5
+    done
+}
+
 # Wait until FILE exists (written by a service once it is ready).
 wait_for_file() {
     local file=$1 what=$2 log=$3 tries=0
