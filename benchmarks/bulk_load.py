@@ -139,30 +139,27 @@ def write_entries(folder, count, prefix="benchmark", start=0):
 
 
 def share_engine_runs(cache):
-    """Run the validation engine once per distinct input, without figures; copies reuse its report.
+    """Run the validation engine once per distinct input and draw no figures; copies reuse its report.
 
     The results are kept in the ``cache`` folder, so that loaders running side by side
     (or one run after another) share them.
     """
-    from demos_registry.validation_runs import api
+    from demos_registry.validation_runs import api, figures
 
     engine = api.validate_for_task
 
-    def shared(paths, metadata, _plots_folder, *args, **kwargs):
+    def shared(paths, metadata, *args, **kwargs):
         contents = sorted((Path(p).name, hashlib.sha256(Path(p).read_bytes()).hexdigest()) for p in paths)
         key = hashlib.sha256(json.dumps([contents, metadata], sort_keys=True).encode()).hexdigest()
-        kept = Path(cache) / key
-        if not (kept / "report.json").exists():
-            report, figures = engine(paths, metadata, None, *args, **kwargs)
-            staging = Path(tempfile.mkdtemp(dir=cache))
-            for figure in figures:
-                shutil.copyfile(figure, staging / Path(figure).name)
-            (staging / "report.json").write_text(json.dumps(report))
-            staging.rename(kept) if not kept.exists() else shutil.rmtree(staging)
-        figures = sorted(str(path) for path in kept.iterdir() if path.name != "report.json")
-        return json.loads((kept / "report.json").read_text()), figures
+        kept = Path(cache) / f"{key}.json"
+        if not kept.exists():
+            staging = Path(tempfile.mkstemp(dir=cache, suffix=".part")[1])
+            staging.write_text(json.dumps(engine(paths, metadata, *args, **kwargs)))
+            staging.rename(kept)
+        return json.loads(kept.read_text())
 
     api.validate_for_task = shared
+    figures.draw_figures_for_task = lambda *args, **kwargs: (None, [])
 
 
 def main():

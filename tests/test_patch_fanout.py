@@ -21,6 +21,7 @@ from signal_grid import (
 from worker_process import (
     celery_worker,
     through_the_broker,  # noqa: F401  (fixture, used by pytestmark)
+    wait_for_figures,
     wait_for_verdict,
     worker_environment,
 )
@@ -102,6 +103,15 @@ def test_every_signal_point_is_evaluated_in_chunks_and_the_degenerate_one_flagge
     assert "5 signal points evaluated" in html and "1 flagged" in html
     assert html.count('class="demos-point-flagged"') == 1 and html.count('class="demos-point-ok"') == 4
     assert "m1&nbsp;=&nbsp;400, m2&nbsp;=&nbsp;10" in html
+
+    # After the verdict, its figures: the model's (a task of their own) beside the merge's point figure.
+    report = wait_for_figures(client, api_headers, draft_id)
+    keys = {figure["key"] for figure in report["plots"]}
+    assert {"scan.png", "yields_singlechannel.png"} <= keys, keys
+    assert any(key.startswith("patch_points") for key in keys), keys
+    point_check = next(check for check in report["checks"] if check["id"] == "patch_points")
+    assert point_check["details"]["tables"] == ["patch_points.csv", "patch_points.json"]
+    assert "draw_figures" in chunking_worker.read_text()
 
 
 def test_the_same_content_is_not_evaluated_twice(chunking_worker, client, api_headers):

@@ -1,10 +1,18 @@
 """The validation's figures: media files of the draft and record, in the report, the landing page and the API."""
 
+import threading
+import time
 from urllib.parse import urlsplit
 
 import pytest
 from rest_helpers import publish, upload_file
+from test_concurrent_writes import lock_waiters
 from test_validation_runs import MODEL_FILE, uploaded_model
+
+from demos_registry.validation_runs.api import load, save
+from demos_registry.validation_runs.figures import add_figures, draw, store_figures
+from demos_registry.validation_runs.plots import replace_figures
+from demos_registry.validation_runs.state import current
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 OTHER_MODEL_FILE = "example_bkgonly.json"
@@ -196,3 +204,69 @@ def test_edit_and_new_version_of_a_model_with_figures(client, api_headers, valid
     assert new_version.status_code == 201, new_version.json
     assert new_version.json["media_files"]["enabled"] is False
     assert set(media_entries(client, {}, record_id, draft=False)) == TWO_BIN_FIGURES
+
+
+def test_figures_belong_to_one_verdict(app, client, api_headers, validated_draft):
+    """A figures task of a replaced verdict draws nothing; a task delivered twice draws once."""
+    draft_id = validated_draft["id"]
+    state = validated_draft["custom_fields"]["demos:validation"]
+    assert [entry["status"] for entry in state["history"]][-1] == "passed"
+    assert add_figures(draft_id, True, "the inputs of another verdict") is False
+    assert add_figures(draft_id, True, state["inputs"]) is False
+
+    draft = client.get(f"/api/records/{draft_id}/draft", headers=api_headers).json
+    report = draft["custom_fields"]["demos:validation"]["report"]
+    assert [check["id"] for check in report["checks"]].count("plots") == 1
+    assert sorted(figure["key"] for figure in report["plots"]) == ["scan.png", "yields_singlechannel.png"]
+    assert set(media_entries(client, api_headers, draft_id, draft=True)) == TWO_BIN_FIGURES
+
+
+def without_figures(draft_id):
+    """Put the draft back to where it is between its verdict and its figures task; the verdict's inputs."""
+    record = load(draft_id, True)
+    state = current(record)
+    report = state["report"]
+    replace_figures(record, [], report["plots"])
+    report["plots"] = []
+    report["checks"] = [check for check in report["checks"] if check["id"] != "plots"]
+    record["custom_fields"]["demos:validation"] = {**state, "report": report}
+    save(record, True)
+    return state["inputs"]
+
+
+def test_figures_stored_while_the_draft_is_published_reach_the_record(
+    app, client, api_headers, validated_draft, tmp_path
+):
+    """Publish has loaded the draft when its figures task commits: the record gets report and files alike.
+
+    The figures task holds the draft row until the publish waits for it, then stores its figures
+    (the order that once published a report naming figures the record's media files lacked).
+    """
+    draft_id = validated_draft["id"]
+    fingerprint = without_figures(draft_id)
+    assert (
+        client.get(f"/api/records/{draft_id}/draft", headers=api_headers).json["media_files"]["enabled"]
+        is False
+    )
+    holding, outcome = threading.Event(), {}
+
+    def figures_task():
+        with app.app_context():
+            drawing = draw(draft_id, True, fingerprint, tmp_path)
+            load(draft_id, True)
+            holding.set()
+            deadline = time.monotonic() + 30
+            while lock_waiters() < 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            outcome["stored"] = store_figures(draft_id, True, fingerprint, *drawing)
+
+    task = threading.Thread(target=figures_task)
+    task.start()
+    assert holding.wait(60)
+    assert publish(client, api_headers, draft_id).status_code == 202
+    task.join(60)
+
+    assert outcome == {"stored": True}
+    record = client.get(f"/api/records/{draft_id}").json
+    assert sorted(figure["key"] for figure in figures_of(record)) == ["scan.png", "yields_singlechannel.png"]
+    assert set(media_entries(client, {}, draft_id, draft=False)) == TWO_BIN_FIGURES

@@ -18,6 +18,7 @@ from rest_helpers import (
 from demos_registry.cli import demos, published_models
 from demos_registry.submissions.service import latest_published as published_by_model_id
 from demos_registry.validation_runs.api import inputs_changed
+from demos_registry.validation_runs.content_cache import known_report, remember_report
 from demos_registry.validation_runs.tasks import validate_model
 
 MODEL_FILE = "2-bin_1-channel.json"
@@ -93,6 +94,58 @@ def test_changed_reference_points_are_validated_again(client, api_headers, share
     ]
     assert state["status"] == "passed"
     assert [h["status"] for h in state["history"]][-4:] == ["failed", "pending", "running", "passed"]
+
+
+REUSED = "the engine's results of"
+"""How a verdict's reason says that its report came from an identical earlier run."""
+
+
+def engine_checks(state):
+    """The checks of a verdict's report but the figures (drawn per record, after the verdict)."""
+    return [check for check in state["report"]["checks"] if check["id"] != "plots"]
+
+
+def test_the_same_content_is_validated_once(client, api_headers, shared_models):
+    """A second model with the same file and fields takes the report computed for the first.
+
+    Other reference points are other inputs: the engine runs for them (the shift is one no
+    other test uses, so no earlier run of the session has them).
+    """
+    first = uploaded_model(client, api_headers, shared_models)["custom_fields"]["demos:validation"]
+    second = uploaded_model(client, api_headers, shared_models)["custom_fields"]["demos:validation"]
+    assert second["status"] == first["status"] == "passed"
+    assert REUSED in second["history"][-1]["reason"], second["history"][-1]
+    assert engine_checks(second) == engine_checks(first)
+    assert second["report"]["timings"] == first["report"]["timings"]
+    assert second["inputs"] == first["inputs"]
+
+    other = uploaded_model(
+        client, api_headers, shared_models, **{"demos:reference_points": shifted_points(3.1e-9)}
+    )["custom_fields"]["demos:validation"]
+    assert other["status"] == "passed"
+    assert REUSED not in other["history"][-1]["reason"]
+    assert other["report"]["timings"] != first["report"]["timings"]
+
+
+def test_a_run_the_worker_could_not_finish_is_not_kept(app):
+    """A worker stopped by a limit (perhaps only because the machine was busy) is tried again next time."""
+    stopped = {
+        "status": "failed",
+        "error": None,
+        "checks": [
+            {
+                "id": "stability",
+                "status": "failed",
+                "details": {"worker_failure": "exceeded the wall-clock limit of 300 s and was killed"},
+            }
+        ],
+    }
+    remember_report("k" * 64, stopped)
+    remember_report("e" * 64, {"status": "error", "error": "the validation worker exited", "checks": []})
+    remember_report("p" * 64, {"status": "passed", "error": None, "checks": []})
+    assert known_report("k" * 64) is None
+    assert known_report("e" * 64) is None
+    assert known_report("p" * 64)[0]["status"] == "passed"
 
 
 def test_curator_override_is_recorded_and_allows_publication(client, api_headers, shared_models):

@@ -9,6 +9,7 @@ from test_validation_runs import MODEL_FILE, shifted_points
 from worker_process import (
     celery_worker,
     through_the_broker,  # noqa: F401  (fixture, used by pytestmark)
+    wait_for_figures,
     wait_for_verdict,
     worker_environment,
 )
@@ -46,6 +47,16 @@ def test_worker_validates_an_upload_and_publishing_is_allowed(
     assert state["status"] == "passed", state
     assert "validate_model" in celery_worker_process[1].read_text()
     assert publish(client, api_headers, draft_id).status_code == 202
+
+    # The figures follow the verdict in a task of their own, also when the draft was
+    # published first: they end on the published record, its report names them.
+    report = wait_for_figures(client, api_headers, draft_id)
+    plots_check = next(check for check in report["checks"] if check["id"] == "plots")
+    assert plots_check["status"] == "passed"
+    assert {"scan.png", "yields_singlechannel.png"} == {figure["key"] for figure in report["plots"]}
+    media = client.get(f"/api/records/{draft_id}/media-files").json["entries"]
+    assert {"scan.png", "scan.svg", "scan.thumb.png"} <= {entry["key"] for entry in media}
+    assert "draw_figures" in celery_worker_process[1].read_text()
 
 
 def test_worker_verdict_failed_refuses_publication(celery_worker_process, client, api_headers, shared_models):

@@ -124,3 +124,14 @@ def wait_for_verdict(client, headers, draft_id, timeout=VERDICT_TIMEOUT, worker_
         time.sleep(1)
     log_tail = worker_log.read_text()[-4000:] if worker_log and worker_log.exists() else ""
     pytest.fail(f"no verdict within {timeout} s: {state}\nworker log (end):\n{log_tail}")
+
+
+def wait_for_figures(client, headers, record_id, timeout=VERDICT_TIMEOUT):
+    """Poll a draft or record until the report of its verdict names its figures; returns the report."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        report = validation_state(client, headers, record_id).get("report") or {}
+        if any(check["id"] == "plots" for check in report.get("checks", [])):
+            return report
+        time.sleep(0.5)
+    pytest.fail(f"the figures of {record_id} were not drawn within {timeout} s")

@@ -14,6 +14,7 @@ from demos_registry.validation_engine import (
     CheckStatus,
     OverallStatus,
     ValidationReport,
+    draw_figures_for_task,
     formats,
     validate_for_task,
 )
@@ -148,13 +149,42 @@ def test_report_status_rules_and_serialisation():
     assert "| schema | failed | bad |" in report.to_markdown()
 
 
-def test_task_entry_point_returns_plain_values(models_dir, tmp_path):
-    report, plots = validate_for_task(
-        [str(models_dir / "pyhf" / "2-bin_1-channel.json")], None, str(tmp_path)
-    )
+def test_task_entry_points_return_plain_values_and_draw_figures_apart(models_dir, tmp_path):
+    model = [str(models_dir / "pyhf" / "2-bin_1-channel.json")]
+    report = validate_for_task(model, None)
     json.dumps(report, allow_nan=False)
     assert report["status"] == "needs_review"
-    assert plots and all(Path(path).is_file() for path in plots)
+    assert "plots" not in {check["id"] for check in report["checks"]}
+    assert report["plots"] == []
+
+    check, plots = draw_figures_for_task(model, None, str(tmp_path))
+    json.dumps(check, allow_nan=False)
+    assert check["id"] == "plots" and check["status"] == "passed"
+    assert sorted(Path(path).name for path in plots) == sorted(
+        Path(path).name for path in check["details"]["files"]
+    )
+    assert {"scan.png", "scan.svg", "scan.thumb.png"} <= {Path(path).name for path in plots}
+    assert all(Path(path).is_file() for path in plots)
+
+
+def test_figures_of_given_signal_point_rows_include_their_table(models_dir, tmp_path):
+    rows = [
+        {
+            "index": index,
+            "workspace": "ws",
+            "name": f"p{index}",
+            "coordinates": {"m1": 100.0 * index, "m2": 10.0 * (index % 2)},
+            "cls_obs": cls,
+            "status": "ok",
+            "flags": [],
+        }
+        for index, cls in enumerate([0.01, 0.2, 0.6, 0.9])
+    ]
+    _, plots = draw_figures_for_task(
+        [str(models_dir / "pyhf" / "2-bin_1-channel.json")], None, str(tmp_path), point_rows=rows
+    )
+    names = {Path(path).name for path in plots}
+    assert {"patch_points.csv", "patch_points.json"} <= names
 
 
 def test_worker_refuses_network_connections():

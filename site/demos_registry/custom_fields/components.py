@@ -29,7 +29,7 @@ from invenio_vocabularies.records.api import Vocabulary
 from marshmallow import ValidationError
 
 from ..validation_policies.api import needs_review_refusal
-from ..validation_runs.api import inputs_changed, lock_fresh, reuse_verdict
+from ..validation_runs.api import inputs_changed, lock_fresh, lock_fresh_for_publish, reuse_verdict
 from ..validation_runs.state import (
     FINISHED,
     PUBLISHABLE,
@@ -144,7 +144,8 @@ class DemosFieldsComponent(ServiceComponent):
         """A model is published complete and with a verdict that allows it."""
         if draft.get("metadata", {}).get("resource_type", {}).get("id") != MODEL_RESOURCE_TYPE:
             return
-        lock_fresh(draft)  # Invenio's CustomFieldsComponent then copies the fresh fields to the record
+        # Invenio's CustomFieldsComponent and media files component then copy what is fresh.
+        lock_fresh_for_publish(draft)
         custom_fields = draft.get("custom_fields", {})
         missing = {
             name: ["Missing data for required field."]

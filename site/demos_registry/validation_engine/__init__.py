@@ -4,7 +4,7 @@ A plain library (no Flask, no database): files and DEMOS metadata in, a JSON-ser
 out. Untrusted files are only ever parsed and evaluated in a separate, resource-limited process.
 """
 
-from .api import ValidationOptions, validate, validate_for_task
+from .api import ValidationOptions, draw_figures_for_task, validate, validate_for_task
 from .limits import ResourceLimits
 from .report import CheckResult, CheckStatus, OverallStatus, ValidationReport
 
@@ -15,6 +15,7 @@ __all__ = [
     "ResourceLimits",
     "ValidationOptions",
     "ValidationReport",
+    "draw_figures_for_task",
     "validate",
     "validate_for_task",
 ]

@@ -12,8 +12,10 @@ from .isolation import WorkerRun, run_worker
 from .limits import ResourceLimits
 from .point_results import CHECK_ID, merge_point_rows, not_evaluated_row
 from .report import CheckResult, CheckStatus, ValidationReport
-from .steps import selected_checks
+from .steps import CHECK_ORDER, PLOTS, selected_checks
 
+WORKER_FAILURE = "worker_failure"
+"""Detail of the check a worker stopped in: why it stopped (a limit, a crash)."""
 INLINE_PATCH_POINTS = 20
 """Signal points evaluated within one run by default (a few seconds each for a real analysis);
 more are left to `evaluate_patch_points` in chunks, so that one run stays within its limits."""
@@ -97,18 +99,46 @@ def validate(
 def validate_for_task(
     file_paths: list[str],
     metadata: dict[str, Any] | None,
-    output_dir: str,
     limits: dict[str, Any] | None = None,
     inline_patch_points: int | None = INLINE_PATCH_POINTS,
-) -> tuple[dict[str, Any], list[str]]:
-    """For a Celery task: plain values in, the report dict and the produced plot files out."""
+) -> dict[str, Any]:
+    """For a Celery task: plain values in, the report dict of every check but the figures out.
+
+    The figures follow with `draw_figures_for_task`: the verdict does not wait for them.
+    """
     options = ValidationOptions(
         limits=ResourceLimits.from_dict(limits),
-        output_dir=output_dir,
+        checks=[check for check in CHECK_ORDER if check != PLOTS],
         inline_patch_points=inline_patch_points,
     )
-    report = validate(file_paths, metadata, options)
-    return report.to_dict(), list(report.plots)
+    return validate(file_paths, metadata, options).to_dict()
+
+
+def draw_figures_for_task(
+    file_paths: list[str],
+    metadata: dict[str, Any] | None,
+    output_dir: str,
+    limits: dict[str, Any] | None = None,
+    point_rows: list[dict[str, Any]] | None = None,
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """The figures of a validated submission, drawn in the sandbox: the plots check and the files.
+
+    `point_rows` are the signal-point rows of the run they illustrate (its table and figure are
+    written too). The check is None when the worker died before it (the reason is in the log).
+    """
+    run = run_worker(
+        {
+            "paths": [os.path.abspath(path) for path in expand_paths(list(file_paths))],
+            "metadata": metadata,
+            "checks": [PLOTS],
+            "output_dir": os.path.abspath(output_dir),
+            "point_rows": point_rows,
+        },
+        ResourceLimits.from_dict(limits),
+    )
+    report = report_from_run(run, [PLOTS], ResourceLimits.from_dict(limits))
+    check = next((check for check in report.checks if check.id == PLOTS), None)
+    return (check.to_dict() if check else None), list(report.plots)
 
 
 def deferred_patch_points(report: dict[str, Any]) -> int:
@@ -204,7 +234,7 @@ def report_from_run(run: WorkerRun, checks: list[str], limits: ResourceLimits) -
             failed_in,
             CheckStatus.FAILED,
             f"the sandboxed worker {run.failure} during this check",
-            {"stderr": run.stderr_tail[-1000:]},
+            {"stderr": run.stderr_tail[-1000:], WORKER_FAILURE: run.failure},
         )
     )
     done = {check.id for check in report.checks}

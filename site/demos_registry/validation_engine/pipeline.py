@@ -44,6 +44,7 @@ def run_pipeline(job: dict[str, Any], emit: Emit) -> None:
     """Run the selected checks of one job, then facts and plots, emitting each result as it exists.
 
     A job with `point_indices` evaluates only those signal points (one chunk of a patchset).
+    A job with `point_rows` (the rows of an earlier run) draws their table and figure with the plots.
     """
     limits = ResourceLimits.from_dict(job.get("limits"))
     checks = selected_checks(job.get("checks"))
@@ -58,6 +59,7 @@ def run_pipeline(job: dict[str, Any], emit: Emit) -> None:
     submission = load_submission(job["paths"], limits)
     loading_seconds = time.perf_counter() - started
     context = Context(submission, metadata, limits, progress)
+    context.point_rows = job.get("point_rows")
     if job.get("point_indices") is not None:
         _run_point_chunk(context, job["point_indices"], emit)
         return

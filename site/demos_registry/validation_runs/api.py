@@ -3,7 +3,8 @@
 The heavy work happens in a Celery task (tasks.py) that calls ``run_validation``;
 the engine itself evaluates untrusted files in a sandboxed child process with
 CPU, memory and wall-clock limits, so a hostile model ends as a failed check.
-The figures it draws become media files of the draft or record (plots.py).
+The figures follow the verdict in a task of their own (figures.py) and become media
+files of the draft or record (plots.py).
 Each verdict is judged under the validation policy of the model's domain community
 (validation_policies/): its default tolerances go to the engine, its required checks
 and finiteness rule judge the report, and the verdict names the policy version.
@@ -11,6 +12,7 @@ and finiteness rule judge the report, and the verdict names the policy version.
 field that no service call from a user may touch (see custom_fields/components).
 """
 
+import copy
 import hashlib
 import json
 import shutil
@@ -28,6 +30,7 @@ from ..custom_fields.config import SYSTEM_FIELDS
 from ..row_lock import locked_current
 from ..validation_engine.api import deferred_patch_points, validate_for_task
 from ..validation_policies.api import engine_tolerances, judge, policy_for_record, same_policy
+from .content_cache import known_report, remember_report, report_key
 from .plots import replace_figures
 from .state import (
     FAILED,
@@ -77,13 +80,30 @@ def lock_fresh(record):
     committing the loaded copy would fail (stale version) or put an old verdict back.
     The lock also keeps a running task from writing until this transaction ends.
     """
-    fresh = locked_current(record).get("custom_fields", {})
+    fresh = locked_current(record)
     custom_fields = record.setdefault("custom_fields", {})
     for name in SYSTEM_FIELDS:
-        if name in fresh:
-            custom_fields[name] = fresh[name]
+        if name in fresh.get("custom_fields", {}):
+            custom_fields[name] = fresh["custom_fields"][name]
         else:
             custom_fields.pop(name, None)
+    return fresh
+
+
+def lock_fresh_for_publish(draft):
+    """``lock_fresh``, and the draft's media files as committed now.
+
+    The figures of a verdict are media files written by a task of their own (figures.py).
+    When it commits after the publish loaded the draft, the fresh report names figures that
+    the loaded draft's media files (``media_files.enabled``, cached entries) do not have;
+    Invenio copies those to the record after this. Read under the same lock, both agree.
+    """
+    fresh = lock_fresh(draft)
+    if "media_files" in fresh:
+        draft["media_files"] = fresh["media_files"]
+    # The files field caches its manager on the record; drop it so the next read loads the
+    # committed entries (invenio-records-resources' FilesField offers no public reload).
+    type(draft).media_files._set_cache(draft, None)
 
 
 def save(record, draft):
@@ -207,16 +227,7 @@ def run_validation(recid, draft=True):
 
     workdir = Path(tempfile.mkdtemp(prefix="demos-validation-"))
     try:
-        paths = stage_files(record, workdir / "files")
-        report, plot_paths = None, []
-        if paths:
-            report, plot_paths = validate_for_task(
-                paths,
-                engine_metadata(record, policy),
-                str(workdir / "plots"),
-                validation_limits(),
-                inline_patch_points=current_app.config["DEMOS_VALIDATION_INLINE_PATCH_POINTS"],
-            )
+        report, reused = engine_report(record, fingerprint, policy, workdir)
 
         record = load(recid, draft)
         if inputs_fingerprint(record) != fingerprint:
@@ -230,8 +241,8 @@ def run_validation(recid, draft=True):
                 policy=policy.reference,
             )
         else:
-            previous_figures = current(record).get("report", {}).get("plots", [])
-            report = with_stored_figures(report, replace_figures(record, plot_paths, previous_figures))
+            # The figures of the last verdict go; this verdict's follow (figures.py).
+            replace_figures(record, [], current(record).get("report", {}).get("plots", []))
             deferred = deferred_patch_points(report)
             not_fanned_out = deferred and why_points_stay_unevaluated(deferred)
             changed_by_policy = judge(report, policy)
@@ -246,6 +257,8 @@ def run_validation(recid, draft=True):
                 return current(load(recid, draft))
             status = REPORT_STATUS[report["status"]]
             reason = report.get("error") or f"{len(report['checks'])} checks: {report['status']}"
+            if reused:
+                reason += f" (the engine's results of {reused}: the same files, options and engine)"
             if not_fanned_out:
                 reason += f"; {deferred} signal points not evaluated: {not_fanned_out}"
             reason += f" under {policy.describe()}"
@@ -262,9 +275,38 @@ def run_validation(recid, draft=True):
                 policy=policy.reference,
             )
         save(record, draft)
+        if report is not None:
+            from .figures import draw_figures  # the task's module imports this one
+
+            draw_figures.delay(recid, draft, fingerprint)
         return state
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def engine_report(record, fingerprint, policy, workdir):
+    """(the engine's report, when it was computed if reused): None for a record without files.
+
+    A report is computed once per content (``content_cache.report_key``); the same files with
+    the same fields, options and engine — copies of a model, a re-queued run — reuse it.
+    """
+    inline_points = current_app.config["DEMOS_VALIDATION_INLINE_PATCH_POINTS"]
+    metadata = engine_metadata(record, policy)
+    key = report_key(
+        fingerprint,
+        {"metadata": metadata, "limits": validation_limits(), "inline_patch_points": inline_points},
+    )
+    known = known_report(key)
+    if known is not None:
+        report, computed = known
+        return copy.deepcopy(report), f"{computed:%Y-%m-%d %H:%M} UTC"
+    paths = stage_files(record, workdir / "files")
+    if not paths:
+        return None, None
+    report = validate_for_task(paths, metadata, validation_limits(), inline_patch_points=inline_points)
+    remember_report(key, report)
+    db.session.commit()
+    return report, None
 
 
 def why_points_stay_unevaluated(count):
@@ -278,15 +320,6 @@ def why_points_stay_unevaluated(count):
             "('invenio demos revalidate' queues them for the workers)"
         )
     return None
-
-
-def with_stored_figures(report, figures):
-    """The report naming its figures by media-file key, not by the work folder they were drawn in."""
-    report["plots"] = figures
-    for check in report.get("checks", []):
-        if check.get("id") == "plots" and "files" in check.get("details", {}):
-            check["details"]["files"] = sorted(Path(path).name for path in check["details"]["files"])
-    return report
 
 
 def fail_validation(recid, draft, reason):

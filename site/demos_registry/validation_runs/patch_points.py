@@ -32,8 +32,9 @@ from .api import (
     stage_files,
     validation_limits,
 )
+from .content_cache import content_key, known_rows, remember_rows
+from .figures import draw_figures
 from .plots import add_media_files, replace_figures
-from .point_cache import content_key, known_rows, remember_rows
 from .state import REPORT_STATUS, RUNNING, VALIDATION, current, system_actor, transition
 from .tasks import MAX_RETRIES, SANDBOXED_TASK_OPTIONS
 
@@ -115,13 +116,14 @@ def count_points_done(recid, draft, fingerprint, count):
     save(record, draft)
 
 
-def without_oversized_rows(report, tables):
-    """Keep the point check's summary on the record; rows too many to store stay in the table files."""
+def with_point_tables(report, tables):
+    """Name the point check's table files; rows too many to keep on the record stay only in them."""
     for check in report.get("checks", []):
         details = check.get("details") or {}
-        if check.get("id") == CHECK_ID and len(json.dumps(details)) > MAX_STORED_DETAILS:
-            details.pop(POINT_TABLE_DETAILS, None)
+        if check.get("id") == CHECK_ID:
             details["tables"] = tables
+            if len(json.dumps(details)) > MAX_STORED_DETAILS:
+                details.pop(POINT_TABLE_DETAILS, None)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
@@ -141,7 +143,7 @@ def merge_point_chunks(self, chunk_rows, recid, draft, fingerprint, report):
         add_media_files(record, [path for path in written if not path.endswith((".png", ".svg"))])
         merged["plots"] = [*report.get("plots", []), *figures]
         tables = sorted(Path(path).name for path in written if not path.endswith((".png", ".svg")))
-        without_oversized_rows(merged, tables)
+        with_point_tables(merged, tables)
         total = state.get("points", {}).get("total", 0)
         policy = policy_for_record(record)
         changed_by_policy = judge(merged, policy)
@@ -163,6 +165,7 @@ def merge_point_chunks(self, chunk_rows, recid, draft, fingerprint, report):
             policy=policy.reference,
         )
         save(record, draft)
+        draw_figures.delay(recid, draft, fingerprint)
         return state["status"]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

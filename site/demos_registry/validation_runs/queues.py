@@ -15,6 +15,7 @@ VALIDATION_TASKS = frozenset(
         "demos_registry.validation_runs.tasks.validate_model",
         "demos_registry.validation_runs.patch_points.evaluate_point_chunk",
         "demos_registry.validation_runs.patch_points.merge_point_chunks",
+        "demos_registry.validation_runs.figures.draw_figures",
     }
 )
 

@@ -1,0 +1,96 @@
+"""Engine results computed once per content: signal-point rows and whole validation reports.
+
+The key is what the result was computed from — the files (by SHA-256), the validated fields,
+the options the engine got, and the versions of the engine's packages — so reusing a result
+gives exactly what running the engine again would have given.
+"""
+
+import functools
+import hashlib
+import json
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from invenio_db import db
+from sqlalchemy.dialects.postgresql import insert
+
+from .. import validation_engine
+from ..validation_engine.api import WORKER_FAILURE
+from .models import PointResult, ReportResult
+
+ENGINE_PACKAGES = ("demos-registry", "pyhf", "pyhs3", "numpy", "scipy")
+"""What the engine's results depend on besides the inputs: the registry's engine and its numerics."""
+
+
+@functools.cache
+def engine_source_digest():
+    """SHA-256 of the engine's source: a changed check is a new key, released or not."""
+    package = Path(validation_engine.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def engine_versions():
+    """The installed versions of the engine's packages (missing ones as None) and its source digest."""
+    versions = {"engine_source": engine_source_digest()}
+    for name in ENGINE_PACKAGES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def content_key(fingerprint):
+    """The key of a record's point rows: its inputs fingerprint and the engine versions."""
+    payload = json.dumps({"inputs": fingerprint, "engine": engine_versions()}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def known_rows(key, indices):
+    """{point index: row} of the points already evaluated under this key."""
+    query = PointResult.query.filter(PointResult.content_key == key, PointResult.point_index.in_(indices))
+    return {result.point_index: result.row for result in query}
+
+
+def remember_rows(key, rows):
+    """Keep the rows of points the engine evaluated (not those it could not: they are tried again)."""
+    evaluated = [row for row in rows if row.get("name") is not None]
+    if not evaluated:
+        return
+    statement = insert(PointResult).values(
+        [{"content_key": key, "point_index": row["index"], "row": row} for row in evaluated]
+    )
+    db.session.execute(statement.on_conflict_do_nothing())
+    db.session.commit()
+
+
+def report_key(fingerprint, engine_arguments):
+    """The key of a validation report: its inputs fingerprint, the engine's arguments and versions.
+
+    ``engine_arguments`` are the metadata, limits and options the engine is called with (the
+    policy's tolerances are in the metadata, so a new policy version is a new key).
+    """
+    payload = json.dumps(
+        {"inputs": fingerprint, "arguments": engine_arguments, "engine": engine_versions()},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def known_report(key):
+    """(report, when it was computed) of an earlier run under this key, or None."""
+    result = db.session.get(ReportResult, key)
+    return None if result is None else (result.report, result.created)
+
+
+def remember_report(key, report):
+    """Keep a report the engine finished (a run it could not finish, e.g. out of time, is tried again)."""
+    stopped = any(WORKER_FAILURE in (check.get("details") or {}) for check in report.get("checks", []))
+    if report.get("error") or stopped:
+        return
+    statement = insert(ReportResult).values(content_key=key, report=report)
+    db.session.execute(statement.on_conflict_do_nothing())

@@ -1,0 +1,129 @@
+"""The figures of a verdict, drawn after it by a task of their own.
+
+A verdict does not wait for its figures: the validation run gives it from the checks alone,
+then queues ``draw_figures``, which draws the model's figures (pre-fit yields, likelihood
+scan) in the engine's sandbox — with the signal-point table and figure of a run that
+evaluated its points itself (a fanned-out run's merge writes those) — stores them as media
+files and adds them and the ``plots`` check to the stored report. Figures belong to one
+verdict: the run that gives a verdict drops the figures of the last one, and a task whose
+verdict was replaced meanwhile (other inputs, a newer run) draws nothing.
+"""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from celery import shared_task
+from flask import current_app
+from invenio_db import db
+from invenio_pidstore.errors import PIDDoesNotExistError
+from sqlalchemy.exc import NoResultFound
+
+from ..validation_engine.api import draw_figures_for_task
+from ..validation_engine.point_outputs import TABLE_STEM
+from ..validation_engine.point_results import CHECK_ID as POINT_CHECK_ID
+from ..validation_engine.steps import PLOTS
+from .api import engine_metadata, load, save, stage_files, validation_limits
+from .plots import add_media_files, replace_figures
+from .state import PENDING, RUNNING, VALIDATION, current
+from .tasks import MAX_RETRIES, SANDBOXED_TASK_OPTIONS
+
+
+@shared_task(**SANDBOXED_TASK_OPTIONS)
+def draw_figures(self, recid, draft, fingerprint):
+    """Draw the figures of the verdict on ``fingerprint``; a failure costs figures, never the verdict."""
+    try:
+        add_figures(recid, draft, fingerprint)
+    except Exception as error:
+        db.session.rollback()
+        if self.request.retries < MAX_RETRIES:
+            raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error
+        current_app.logger.exception("the figures of %s could not be drawn", recid)
+
+
+def verdict_holder(recid, draft):
+    """(record, is it a draft): the draft, or the record it became when published before its figures."""
+    if draft:
+        try:
+            return load(recid, draft=True), True
+        except (PIDDoesNotExistError, NoResultFound):
+            db.session.rollback()
+    return load(recid, draft=False), False
+
+
+def figures_due(state, fingerprint):
+    """Whether the stored verdict is the one on ``fingerprint`` and still lacks its figures."""
+    report = state.get("report") or {}
+    return (
+        state.get("inputs") == fingerprint
+        and state.get("status") not in (PENDING, RUNNING)
+        and bool(report.get("checks"))
+        and not any(check.get("id") == PLOTS for check in report["checks"])
+    )
+
+
+def point_check(report):
+    """The signal-point check of a report, or an empty dict."""
+    return next((check for check in report.get("checks", []) if check.get("id") == POINT_CHECK_ID), {})
+
+
+def inline_point_rows(report):
+    """Rows of signal points evaluated in the run itself; None when there are none or their tables exist."""
+    details = point_check(report).get("details") or {}
+    if details.get("tables"):
+        return None
+    return details.get("rows") or None
+
+
+def add_figures(recid, draft, fingerprint):
+    """Draw and store the figures of the verdict on ``fingerprint``; False if there is no such verdict (any more)."""
+    workdir = Path(tempfile.mkdtemp(prefix="demos-figures-"))
+    try:
+        drawing = draw(recid, draft, fingerprint, workdir)
+        return drawing is not None and store_figures(recid, draft, fingerprint, *drawing)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def draw(recid, draft, fingerprint, workdir):
+    """(plots check, drawn files, point rows) of the verdict on ``fingerprint``; None if none is due.
+
+    The row lock is not held while the sandbox draws: the draft stays editable and publishable.
+    """
+    record, _ = verdict_holder(recid, draft)
+    state = current(record)
+    if not figures_due(state, fingerprint):
+        db.session.rollback()
+        return None
+    paths = stage_files(record, workdir / "files")
+    metadata = engine_metadata(record)
+    rows = inline_point_rows(state["report"])
+    db.session.rollback()
+    check, drawn = draw_figures_for_task(paths, metadata, str(workdir / "plots"), validation_limits(), rows)
+    return None if check is None else (check, drawn, rows)
+
+
+def store_figures(recid, draft, fingerprint, check, drawn, rows):
+    """Store drawn figures on the draft, or on the record it became, if their verdict is still there."""
+    record, is_draft = verdict_holder(recid, draft)
+    state = current(record)
+    if not figures_due(state, fingerprint):
+        db.session.rollback()
+        return False
+    report = state["report"]
+    figures = replace_figures(record, drawn, [])
+    table_paths = [path for path in drawn if Path(path).stem == TABLE_STEM and not path.endswith(".png")]
+    add_media_files(record, table_paths)
+    if rows and table_paths:
+        point_check(report).setdefault("details", {})["tables"] = sorted(Path(p).name for p in table_paths)
+    details = check.setdefault("details", {})
+    details["files"] = sorted(Path(path).name for path in details.get("files", []))
+    keys = {figure["key"] for figure in figures}
+    report["plots"] = [
+        *(figure for figure in report.get("plots", []) if figure.get("key") not in keys),
+        *figures,
+    ]
+    report["checks"] = [*report["checks"], check]
+    record["custom_fields"][VALIDATION] = {**state, "report": report}
+    save(record, is_draft)
+    return True
