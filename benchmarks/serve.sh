@@ -7,14 +7,14 @@
 # - no web assets (the benchmarks call the REST API only) and no demo models;
 # - the rate limits stay enforced (their Redis round trips are part of every
 #   request) but with budgets a load test does not exhaust;
-# - one Celery worker process (concurrency 1), the configuration whose validation
-#   throughput benchmarks/ingest.py measures.
+# - one Celery worker (DEMOS_BENCH_CONCURRENCY processes, 1 by default: the configuration
+#   whose validation throughput benchmarks/ingest.py measures) for every queue.
 #
 # It writes var/bench/env.sh: `source` it before running bulk_load.py or ingest.py
 # so that they reach the same database, search server and DataCite server.
 #
 # Environment: DEMOS_BENCH_PORT (5100), DEMOS_BENCH_DATABASE (demos_bench),
-# DEMOS_WEB_WORKERS (2), INVENIO_REDIS_URL (localhost:6379, dbs 0-5).
+# DEMOS_WEB_WORKERS (2), DEMOS_BENCH_CONCURRENCY (1), INVENIO_REDIS_URL (localhost:6379, dbs 0-5).
 set -euo pipefail
 export DEMOS_VAR=${DEMOS_VAR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/var/bench}
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
@@ -57,7 +57,7 @@ invenio demos setup --no-demo-models || die "setup failed"
 
 step "Celery worker (1 process) and gunicorn"
 start_bg worker celery --app invenio_app.celery worker --beat --events \
-    --queues "celery,low,${INVENIO_DEMOS_VALIDATION_QUEUE:-validation}" --concurrency 1 --loglevel INFO \
+    --queues "celery,low,${INVENIO_DEMOS_VALIDATION_QUEUE:-validation}" --concurrency "${DEMOS_BENCH_CONCURRENCY:-1}" --loglevel INFO \
     --schedule "$VAR/celerybeat-schedule"
 start_web "$HOST" "$PORT"
 step "Benchmark instance ready: https://$HOST:$PORT (environment in $VAR/env.sh)"

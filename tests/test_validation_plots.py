@@ -5,6 +5,9 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from invenio_db import db
+from invenio_files_rest.models import FileInstance
+from invenio_rdm_records.records.api import RDMDraft
 from rest_helpers import publish, upload_file
 from test_concurrent_writes import lock_waiters
 from test_validation_runs import MODEL_FILE, uploaded_model
@@ -173,7 +176,10 @@ def test_published_model_shows_and_serves_its_figures(client, api_headers, valid
 
 
 def test_revalidating_a_published_model_replaces_its_figures(client, api_headers, validated_draft):
-    """A re-validation of a published record writes into its locked media bucket; the trail keeps both verdicts."""
+    """A re-validation of a published record writes into its locked media bucket; the trail keeps both verdicts.
+
+    The content is unchanged, so the new media files share the stored files drawn before.
+    """
     record_id = validated_draft["id"]
     assert publish(client, api_headers, record_id).status_code == 202
     before = media_entries(client, {}, record_id, draft=False)
@@ -184,7 +190,8 @@ def test_revalidating_a_published_model_replaces_its_figures(client, api_headers
     assert [h["status"] for h in state["history"]].count("passed") == 2
     after = media_entries(client, {}, record_id, draft=False)
     assert set(after) == set(before) == TWO_BIN_FIGURES
-    assert all(after[key]["file_id"] != before[key]["file_id"] for key in after)
+    assert all(after[key]["version_id"] != before[key]["version_id"] for key in after)
+    assert all(after[key]["file_id"] == before[key]["file_id"] for key in after)
     assert_image(client.get(path_of(after["scan.png"]["links"]["content"])), "scan.png")
 
 
@@ -258,7 +265,7 @@ def test_figures_stored_while_the_draft_is_published_reach_the_record(
             deadline = time.monotonic() + 30
             while lock_waiters() < 1 and time.monotonic() < deadline:
                 time.sleep(0.05)
-            outcome["stored"] = store_figures(draft_id, True, fingerprint, *drawing)
+            outcome["stored"] = store_figures(draft_id, True, fingerprint, drawing)
 
     task = threading.Thread(target=figures_task)
     task.start()
@@ -270,3 +277,30 @@ def test_figures_stored_while_the_draft_is_published_reach_the_record(
     record = client.get(f"/api/records/{draft_id}").json
     assert sorted(figure["key"] for figure in figures_of(record)) == ["scan.png", "yields_singlechannel.png"]
     assert set(media_entries(client, {}, draft_id, draft=False)) == TWO_BIN_FIGURES
+
+
+def stored_file_ids(draft_id):
+    """Media-file key → id of the stored file, of a draft."""
+    media = RDMDraft.pid.resolve(draft_id, registered_only=False).media_files
+    return {key: media[key].object_version.file_id for key in media}
+
+
+def test_a_copy_of_a_model_shares_the_figures_of_the_first(client, api_headers, shared_models):
+    """The same content is drawn once: a copy's media files share the first one's stored files.
+
+    A stored file that is gone (unreadable) is not shared: the figures are drawn again.
+    """
+    first = uploaded_model(client, api_headers, shared_models)
+    copy = uploaded_model(client, api_headers, shared_models)
+    assert figures_of(copy) == figures_of(first)
+    assert set(media_entries(client, api_headers, copy["id"], draft=True)) == TWO_BIN_FIGURES
+    shared = stored_file_ids(first["id"])
+    assert stored_file_ids(copy["id"]) == shared
+    for key, entry in media_entries(client, api_headers, copy["id"], draft=True).items():
+        assert_image(client.get(path_of(entry["links"]["content"]), headers=api_headers), key)
+
+    FileInstance.query.filter_by(id=shared["scan.png"]).update({"readable": False})
+    db.session.commit()
+    redrawn = uploaded_model(client, api_headers, shared_models)
+    assert set(media_entries(client, api_headers, redrawn["id"], draft=True)) == TWO_BIN_FIGURES
+    assert not set(stored_file_ids(redrawn["id"]).values()) & set(shared.values())

@@ -142,12 +142,19 @@ def start_worker(
 
 
 def sbottom_draft(client, headers, shared_models):
-    """A draft of the ATLAS sbottom likelihood whose upload queues its validation."""
+    """A draft of the ATLAS sbottom likelihood whose upload queues its validation.
+
+    Its reference points carry a label of their own: inputs no earlier run had, so the engine
+    runs (the demo model's identical content would take the report computed at set-up).
+    """
     entry = json.loads((DEMO_MODELS / SBOTTOM / "entry.json").read_text())
+    token = uuid.uuid4().hex[:8]
     payload = model_metadata(
-        f"Killed-worker model {uuid.uuid4().hex[:8]}",
+        f"Killed-worker model {token}",
         **{
-            "demos:reference_points": entry["reference_points"],
+            "demos:reference_points": [
+                {**point, "label": f"{point['label']} ({token})"} for point in entry["reference_points"]
+            ],
             "demos:model_selection": entry["model_selection"],
         },
     )

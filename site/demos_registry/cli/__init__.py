@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import click
+from celery import current_app as current_celery
 from flask import current_app
 from flask.cli import with_appcontext
 from invenio_access.permissions import system_identity
@@ -17,8 +18,10 @@ from ..registry_entries.entries import EntryError
 from ..registry_entries.service import (
     entry_paths,
     export_entry,
+    finish_import,
     import_entry,
     load_entry,
+    start_import,
 )
 from ..validation_runs.service import revalidate
 from .backup import backup, restore
@@ -68,24 +71,100 @@ def setup(admin_email, curator_email, demo_models, password_file):
 def import_entries(paths):
     """Create and publish records from registry-entry JSON files or folders.
 
-    Idempotent by model_id: entries already published in the same version are
-    skipped. Exits non-zero if any entry failed (the others are still imported).
+    With Celery workers on the validation queue, every draft is created first and the
+    workers validate them all at once; each is published as its verdict arrives. Without,
+    each model is validated in this process before it is published. Idempotent by
+    model_id: entries already published in the same version are skipped. Exits non-zero
+    if any entry failed (the others are still imported).
     """
     entries = [entry for path in paths for entry in entry_paths(path)]
-    failures = 0
-    with eager_tasks(), click.progressbar(entries, label="Importing", show_pos=True) as bar:
-        for path in bar:
-            try:
-                result = import_entry(load_entry(path), Path(path).parent)
-            except EntryError as error:
-                failures += 1
-                click.secho(f"\n{path}: {error}", fg="red", err=True)
-                continue
-            click.echo(f"\n{path}: {result.action} {result.record_id}")
+    if validation_workers():
+        failures = import_through_workers(entries)
+    else:
+        click.secho(
+            "No Celery worker consumes the validation queue: each model is validated in this process, "
+            "one after the other (start the workers, e.g. ./scripts/run, to share the work).",
+            fg="yellow",
+            err=True,
+        )
+        failures = import_in_process(entries)
     if failures:
         raise click.ClickException(
             f"{failures} of {len(entries)} entries failed; fix them and run the import again"
         )
+
+
+def validation_workers():
+    """Whether a Celery worker answers that it consumes the validation queue."""
+    queue = current_app.config["DEMOS_VALIDATION_QUEUE"]
+    replies = current_celery.control.inspect(timeout=1.0).active_queues() or {}
+    return any(queue == item.get("name") for queues in replies.values() for item in queues or [])
+
+
+def attempt(path, step):
+    """Run one import step of an entry file; its result, or None after saying why it failed."""
+    try:
+        return step()
+    except EntryError as error:
+        click.secho(f"\n{path}: {error}", fg="red", err=True)
+        return None
+
+
+def import_in_process(entries):
+    """Validate and publish one entry after the other in this process; the number of failures."""
+    failures = 0
+    with eager_tasks(), click.progressbar(entries, label="Importing", show_pos=True) as bar:
+        for path in bar:
+            result = attempt(path, lambda path=path: import_entry(load_entry(path), Path(path).parent))
+            failures += result is None
+            if result:
+                click.echo(f"\n{path}: {result.action} {result.record_id}")
+    return failures
+
+
+def import_through_workers(entries):
+    """Create every draft (the workers validate them meanwhile), then publish each once judged.
+
+    Versions of one model go in successive rounds: a version is made from the published one before it.
+    """
+    return sum(import_round(entries) for entries in rounds_by_model_id(entries))
+
+
+def rounds_by_model_id(entries):
+    """The entry files in rounds: the n-th entry of a model id (in the given order) in round n."""
+    rounds, seen = [], {}
+    for path in entries:
+        try:
+            model_id = load_entry(path).get("model_id")
+        except EntryError:
+            model_id = None  # reported when it is imported
+        number = seen.get(model_id, 0) if model_id else 0
+        seen[model_id] = number + 1
+        if number == len(rounds):
+            rounds.append([])
+        rounds[number].append(path)
+    return rounds
+
+
+def import_round(entries):
+    """Import entry files of distinct models through the workers; the number of failures."""
+    failures, started = 0, []
+    with click.progressbar(entries, label="Submitting", show_pos=True) as bar:
+        for path in bar:
+            result = attempt(path, lambda path=path: start_import(load_entry(path), Path(path).parent))
+            failures += result is None
+            if result and result.action == "skipped":
+                click.echo(f"\n{path}: skipped {result.record_id}")
+            elif result:
+                started.append((path, result))
+    wait = current_app.config["DEMOS_VALIDATION_STALE_AFTER"].total_seconds()
+    with click.progressbar(started, label="Publishing as judged", show_pos=True) as bar:
+        for path, result in bar:
+            published = attempt(path, lambda result=result: finish_import(result, system_identity, wait))
+            failures += published is None
+            if published:
+                click.echo(f"\n{path}: {result.action} {result.record_id}")
+    return failures
 
 
 @demos.command("export")

@@ -19,7 +19,12 @@ from invenio_rdm_records.proxies import current_rdm_records_service
 from marshmallow import ValidationError
 
 from ..submissions.entry import record_data_of_entry
-from ..submissions.service import latest_published, submit
+from ..submissions.service import (
+    ValidationStillRunning,
+    create_draft,
+    latest_published,
+    publish_when_judged,
+)
 from ..submissions.uploads import from_paths, remove
 from .entries import EntryError, registry_entry
 
@@ -54,10 +59,19 @@ def entry_files(entry, folder):
 
 
 def import_entry(entry, folder, owner_identity=system_identity):
-    """Create and publish the record of one entry (or skip it); returns ImportResult.
+    """Create and publish the record of one entry (or skip it), validating it now; returns ImportResult."""
+    result = start_import(entry, folder, owner_identity)
+    if result.action != "skipped":
+        finish_import(result, owner_identity, current_app.config["DEMOS_MODELS_API_PUBLISH_WAIT"])
+    return result
+
+
+def start_import(entry, folder, owner_identity=system_identity):
+    """Create the draft of one entry with its files, its validation queued; or skip the entry.
 
     Through the same write path as ``POST /api/models`` (submissions.service): the
     entry's declared checksums are verified, a known model id becomes a new version.
+    The result names the draft, which ``finish_import`` publishes once it is judged.
     """
     files = entry_files(entry, folder)
     work = tempfile.mkdtemp(prefix="demos-import-")
@@ -69,12 +83,23 @@ def import_entry(entry, folder, owner_identity=system_identity):
         if existing and existing["custom_fields"].get("demos:model_version") == version:
             return ImportResult(str(folder), "skipped", existing["id"])
         try:
-            record, _ = submit(owner_identity, data, uploads, publish=True)
+            draft_id, _ = create_draft(owner_identity, data, uploads)
         except ValidationError as error:
             raise EntryError(error.messages) from error
     finally:
         remove(work)
-    return ImportResult(str(folder), "new version" if existing else "created", record["id"])
+    return ImportResult(str(folder), "new version" if existing else "created", draft_id)
+
+
+def finish_import(result, owner_identity, wait):
+    """Publish the draft of a started import once its verdict is in (at most ``wait`` seconds); the record."""
+    try:
+        record, _ = publish_when_judged(owner_identity, result.record_id, wait)
+        return record
+    except ValidationError as error:
+        raise EntryError(error.messages) from error
+    except ValidationStillRunning as error:
+        raise EntryError(str(error)) from error
 
 
 def entry_paths(path):

@@ -201,7 +201,15 @@ def submit(
     )
     if not publish:
         return current_rdm_records_service.read_draft(identity, draft_id).to_dict(), request_id
-    wait = current_app.config["DEMOS_MODELS_API_PUBLISH_WAIT"]
+    return publish_when_judged(identity, draft_id, current_app.config["DEMOS_MODELS_API_PUBLISH_WAIT"])
+
+
+def publish_when_judged(identity, draft_id, wait):
+    """Publish a draft once its validation has a verdict (waiting at most ``wait`` seconds).
+
+    A publication that is refused (a failed verdict, a missing field) deletes the draft, so
+    nothing half-made stays. Returns (record dict, request id of the community inclusion).
+    """
     if wait_for_verdict(draft_id, wait) in (PENDING, RUNNING):
         raise ValidationStillRunning(draft_id)
     try:

@@ -334,8 +334,9 @@ def wait_for_verdict(recid, timeout, interval=0.5):
     """Wait (bounded) until a draft's validation has finished; returns its status."""
     deadline = time.monotonic() + timeout
     while True:
-        db.session.expire_all()
         status = current(load(recid, True)).get("status")
+        # End the read (and its row lock) before waiting: the worker needs the row to give the verdict.
+        db.session.rollback()
         if status not in (PENDING, RUNNING) or time.monotonic() >= deadline:
             return status
         time.sleep(interval)

@@ -8,15 +8,17 @@ gives exactly what running the engine again would have given.
 import functools
 import hashlib
 import json
+import uuid
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from invenio_db import db
+from invenio_files_rest.models import FileInstance
 from sqlalchemy.dialects.postgresql import insert
 
 from .. import validation_engine
 from ..validation_engine.api import WORKER_FAILURE
-from .models import PointResult, ReportResult
+from .models import FigureResult, PointResult, ReportResult
 
 ENGINE_PACKAGES = ("demos-registry", "pyhf", "pyhs3", "numpy", "scipy")
 """What the engine's results depend on besides the inputs: the registry's engine and its numerics."""
@@ -94,3 +96,29 @@ def remember_report(key, report):
         return
     statement = insert(ReportResult).values(content_key=key, report=report)
     db.session.execute(statement.on_conflict_do_nothing())
+
+
+def known_figures(key):
+    """The drawing stored under this key (check, figures, sources, tables), if all its files still exist."""
+    result = db.session.get(FigureResult, key)
+    if result is None:
+        return None
+    sources = {name: uuid.UUID(file_id) for name, file_id in result.drawing["sources"].items()}
+    ids = set(sources.values())
+    readable = FileInstance.query.filter(FileInstance.id.in_(ids), FileInstance.readable.is_(True)).count()
+    return {**result.drawing, "sources": sources} if readable == len(ids) else None
+
+
+def remember_figures(key, check, figures, stored_files, tables):
+    """Keep a drawing: its check and figure entries, and the ids of the stored files (shared, never copied)."""
+    drawing = {
+        "check": check,
+        "figures": figures,
+        "sources": {name: str(file_id) for name, file_id in stored_files.items()},
+        "tables": tables,
+    }
+    statement = insert(FigureResult).values(content_key=key, drawing=drawing)
+    db.session.execute(
+        statement.on_conflict_do_update(index_elements=["content_key"], set_={"drawing": drawing})
+    )
+    db.session.commit()

@@ -6,11 +6,13 @@ scan) in the engine's sandbox — with the signal-point table and figure of a ru
 evaluated its points itself (a fanned-out run's merge writes those) — stores them as media
 files and adds them and the ``plots`` check to the stored report. Figures belong to one
 verdict: the run that gives a verdict drops the figures of the last one, and a task whose
-verdict was replaced meanwhile (other inputs, a newer run) draws nothing.
+verdict was replaced meanwhile (other inputs, a newer run) draws nothing. The same content
+is drawn once: a copy of a model gets media files sharing the stored files of the first.
 """
 
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from celery import shared_task
@@ -24,7 +26,8 @@ from ..validation_engine.point_outputs import TABLE_STEM
 from ..validation_engine.point_results import CHECK_ID as POINT_CHECK_ID
 from ..validation_engine.steps import PLOTS
 from .api import engine_metadata, load, save, stage_files, validation_limits
-from .plots import add_media_files, replace_figures
+from .content_cache import known_figures, remember_figures, report_key
+from .plots import figure_keys, figures_of, write_media_files
 from .state import PENDING, RUNNING, VALIDATION, current
 from .tasks import MAX_RETRIES, SANDBOXED_TASK_OPTIONS
 
@@ -75,55 +78,92 @@ def inline_point_rows(report):
     return details.get("rows") or None
 
 
+@dataclass
+class Drawing:
+    """The figures of one verdict, drawn now or reused from an identical earlier drawing."""
+
+    check: dict
+    """The ``plots`` check (its ``files`` named by media-file key)."""
+    figures: list
+    """The report's entries of the figures (keys, kind, caption)."""
+    sources: dict
+    """Media-file key → the drawn file's path, or the id of the stored file it reuses."""
+    tables: list
+    """Keys of the signal-point table files among ``sources``."""
+    rows: list | None
+    key: str
+    reused: bool = False
+
+
 def add_figures(recid, draft, fingerprint):
     """Draw and store the figures of the verdict on ``fingerprint``; False if there is no such verdict (any more)."""
     workdir = Path(tempfile.mkdtemp(prefix="demos-figures-"))
     try:
         drawing = draw(recid, draft, fingerprint, workdir)
-        return drawing is not None and store_figures(recid, draft, fingerprint, *drawing)
+        return drawing is not None and store_figures(recid, draft, fingerprint, drawing)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def draw(recid, draft, fingerprint, workdir):
-    """(plots check, drawn files, point rows) of the verdict on ``fingerprint``; None if none is due.
+    """The ``Drawing`` of the verdict on ``fingerprint``; None if none is due or the sandbox died.
 
-    The row lock is not held while the sandbox draws: the draft stays editable and publishable.
+    Figures are drawn once per content (``content_cache``): copies of a model reuse the stored
+    files of the first. The row lock is not held while the sandbox draws.
     """
     record, _ = verdict_holder(recid, draft)
     state = current(record)
     if not figures_due(state, fingerprint):
         db.session.rollback()
         return None
-    paths = stage_files(record, workdir / "files")
     metadata = engine_metadata(record)
     rows = inline_point_rows(state["report"])
+    key = report_key(fingerprint, {"metadata": metadata, "point_rows": rows, "drawn": "figures"})
+    known = known_figures(key)
+    if known is not None:
+        db.session.rollback()
+        return Drawing(**known, rows=rows, key=key, reused=True)
+    paths = stage_files(record, workdir / "files")
     db.session.rollback()
     check, drawn = draw_figures_for_task(paths, metadata, str(workdir / "plots"), validation_limits(), rows)
-    return None if check is None else (check, drawn, rows)
+    if check is None:
+        return None
+    figures = figures_of(drawn)
+    files = {Path(path).name: path for path in drawn}
+    tables = sorted(name for name in files if Path(name).stem == TABLE_STEM and not name.endswith(".png"))
+    check.setdefault("details", {})["files"] = sorted(
+        Path(path).name for path in check["details"].get("files", [])
+    )
+    return Drawing(
+        check=check,
+        figures=figures,
+        sources={name: files[name] for name in sorted(figure_keys(figures) | set(tables))},
+        tables=tables,
+        rows=rows,
+        key=key,
+    )
 
 
-def store_figures(recid, draft, fingerprint, check, drawn, rows):
-    """Store drawn figures on the draft, or on the record it became, if their verdict is still there."""
+def store_figures(recid, draft, fingerprint, drawing):
+    """Store the figures on the draft, or on the record it became, if their verdict is still there."""
     record, is_draft = verdict_holder(recid, draft)
     state = current(record)
     if not figures_due(state, fingerprint):
         db.session.rollback()
         return False
     report = state["report"]
-    figures = replace_figures(record, drawn, [])
-    table_paths = [path for path in drawn if Path(path).stem == TABLE_STEM and not path.endswith(".png")]
-    add_media_files(record, table_paths)
-    if rows and table_paths:
-        point_check(report).setdefault("details", {})["tables"] = sorted(Path(p).name for p in table_paths)
-    details = check.setdefault("details", {})
-    details["files"] = sorted(Path(path).name for path in details.get("files", []))
-    keys = {figure["key"] for figure in figures}
+    write_media_files(record, drawing.sources, set())
+    if drawing.rows and drawing.tables:
+        point_check(report).setdefault("details", {})["tables"] = drawing.tables
+    keys = {figure["key"] for figure in drawing.figures}
     report["plots"] = [
         *(figure for figure in report.get("plots", []) if figure.get("key") not in keys),
-        *figures,
+        *drawing.figures,
     ]
-    report["checks"] = [*report["checks"], check]
+    report["checks"] = [*report["checks"], drawing.check]
     record["custom_fields"][VALIDATION] = {**state, "report": report}
     save(record, is_draft)
+    if not drawing.reused:
+        stored = {name: record.media_files[name].object_version.file_id for name in drawing.sources}
+        remember_figures(drawing.key, drawing.check, drawing.figures, stored, drawing.tables)
     return True

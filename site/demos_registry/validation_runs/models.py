@@ -31,3 +31,13 @@ class ReportResult(db.Model):
     content_key = db.Column(db.String(64), primary_key=True)
     report = db.Column(db.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False)
     created = db.Column(db.DateTime(timezone=True), nullable=False, default=lambda: datetime.now(UTC))
+
+
+class FigureResult(db.Model):
+    """The figures drawn under one content key: check, figure entries and the ids of their stored files."""
+
+    __tablename__ = "demos_figure_result"
+
+    content_key = db.Column(db.String(64), primary_key=True)
+    drawing = db.Column(db.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False)
+    created = db.Column(db.DateTime(timezone=True), nullable=False, default=lambda: datetime.now(UTC))

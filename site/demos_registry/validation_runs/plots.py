@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from flask import current_app
+from invenio_files_rest.models import ObjectVersion
 
 from ..validation_engine.point_results import CHECK_ID as POINT_CHECK_ID
 
@@ -89,6 +90,8 @@ def add_media_files(record, paths):
 def write_media_files(record, paths_by_key, removed_keys):
     """Write and remove media files of a record as the system.
 
+    ``paths_by_key`` maps each key to a file to store, or to the id of a stored file to share.
+
     A published record's media bucket is locked (its media-file service refuses every
     write), so it is unlocked for the change and locked again.
     """
@@ -101,8 +104,12 @@ def write_media_files(record, paths_by_key, removed_keys):
     media.unlock()
     media.enabled = True
     for key in sorted(paths_by_key):
-        with open(paths_by_key[key], "rb") as stream:
-            media[key] = stream
+        source = paths_by_key[key]
+        if isinstance(source, (str, Path)):
+            with open(source, "rb") as stream:
+                media[key] = stream
+        else:  # the id of a stored file drawn for identical content: shared, as RDM shares files between versions
+            media[key] = ObjectVersion.create(media.bucket, key, _file_id=source)
     for key in sorted(removed_keys):
         if key in media:
             media.delete(key, remove_rf=True)
