@@ -55,7 +55,7 @@ ensure_datacite
 step "Instance (no demo models)"
 invenio demos setup --no-demo-models || die "setup failed"
 
-step "Celery worker (1 process) and gunicorn"
+step "Celery worker (${DEMOS_BENCH_CONCURRENCY:-1} processes) and gunicorn"
 start_bg worker celery --app invenio_app.celery worker --beat --events \
     --queues "celery,low,${INVENIO_DEMOS_VALIDATION_QUEUE:-validation}" --concurrency "${DEMOS_BENCH_CONCURRENCY:-1}" --loglevel INFO \
     --schedule "$VAR/celerybeat-schedule"
