@@ -30,7 +30,7 @@ from ..custom_fields.config import SYSTEM_FIELDS
 from ..row_lock import locked_current
 from ..validation_engine.api import deferred_patch_points, validate_for_task
 from ..validation_policies.api import engine_tolerances, judge, policy_for_record, same_policy
-from .content_cache import known_report, remember_report, report_key
+from .content_cache import known_report, remember_report, result_key
 from .plots import replace_figures
 from .state import (
     FAILED,
@@ -287,14 +287,13 @@ def run_validation(recid, draft=True):
 def engine_report(record, fingerprint, policy, workdir):
     """(the engine's report, when it was computed if reused): None for a record without files.
 
-    A report is computed once per content (``content_cache.report_key``); the same files with
+    A report is computed once per content (``content_cache.result_key``); the same files with
     the same fields, options and engine — copies of a model, a re-queued run — reuse it.
     """
     inline_points = current_app.config["DEMOS_VALIDATION_INLINE_PATCH_POINTS"]
-    metadata = engine_metadata(record, policy)
-    key = report_key(
-        fingerprint,
-        {"metadata": metadata, "limits": validation_limits(), "inline_patch_points": inline_points},
+    metadata, limits = engine_metadata(record, policy), validation_limits()
+    key = result_key(
+        fingerprint, {"metadata": metadata, "limits": limits, "inline_patch_points": inline_points}
     )
     known = known_report(key)
     if known is not None:
@@ -303,9 +302,8 @@ def engine_report(record, fingerprint, policy, workdir):
     paths = stage_files(record, workdir / "files")
     if not paths:
         return None, None
-    report = validate_for_task(paths, metadata, validation_limits(), inline_patch_points=inline_points)
+    report = validate_for_task(paths, metadata, limits, inline_patch_points=inline_points)
     remember_report(key, report)
-    db.session.commit()
     return report, None
 
 

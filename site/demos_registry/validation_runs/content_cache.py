@@ -45,10 +45,14 @@ def engine_versions():
     return versions
 
 
+def digest(payload):
+    """A content key: the SHA-256 of a JSON payload, its keys sorted."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def content_key(fingerprint):
     """The key of a record's point rows: its inputs fingerprint and the engine versions."""
-    payload = json.dumps({"inputs": fingerprint, "engine": engine_versions()}, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return digest({"inputs": fingerprint, "engine": engine_versions()})
 
 
 def known_rows(key, indices):
@@ -69,18 +73,13 @@ def remember_rows(key, rows):
     db.session.commit()
 
 
-def report_key(fingerprint, engine_arguments):
-    """The key of a validation report: its inputs fingerprint, the engine's arguments and versions.
+def result_key(fingerprint, engine_arguments):
+    """The key of a report or a drawing: its inputs fingerprint, the engine's arguments and versions.
 
     ``engine_arguments`` are the metadata, limits and options the engine is called with (the
     policy's tolerances are in the metadata, so a new policy version is a new key).
     """
-    payload = json.dumps(
-        {"inputs": fingerprint, "arguments": engine_arguments, "engine": engine_versions()},
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return digest({"inputs": fingerprint, "arguments": engine_arguments, "engine": engine_versions()})
 
 
 def known_report(key):
@@ -96,6 +95,7 @@ def remember_report(key, report):
         return
     statement = insert(ReportResult).values(content_key=key, report=report)
     db.session.execute(statement.on_conflict_do_nothing())
+    db.session.commit()
 
 
 def known_figures(key):

@@ -26,7 +26,7 @@ from ..validation_engine.point_outputs import TABLE_STEM
 from ..validation_engine.point_results import CHECK_ID as POINT_CHECK_ID
 from ..validation_engine.steps import PLOTS
 from .api import engine_metadata, load, save, stage_files, validation_limits
-from .content_cache import known_figures, remember_figures, report_key
+from .content_cache import known_figures, remember_figures, result_key
 from .plots import figure_keys, figures_of, write_media_files
 from .state import PENDING, RUNNING, VALIDATION, current
 from .tasks import MAX_RETRIES, SANDBOXED_TASK_OPTIONS
@@ -118,7 +118,7 @@ def draw(recid, draft, fingerprint, workdir):
         return None
     metadata = engine_metadata(record)
     rows = inline_point_rows(state["report"])
-    key = report_key(fingerprint, {"metadata": metadata, "point_rows": rows, "drawn": "figures"})
+    key = result_key(fingerprint, {"metadata": metadata, "point_rows": rows, "drawn": "figures"})
     known = known_figures(key)
     if known is not None:
         db.session.rollback()

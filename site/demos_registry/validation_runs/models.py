@@ -24,7 +24,7 @@ class PointResult(db.Model):
 
 
 class ReportResult(db.Model):
-    """The engine's report of a validation run under one content key (see ``content_cache.report_key``)."""
+    """The engine's report of a validation run under one content key (see ``content_cache.result_key``)."""
 
     __tablename__ = "demos_report_result"
 

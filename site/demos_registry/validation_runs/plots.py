@@ -87,15 +87,15 @@ def add_media_files(record, paths):
     write_media_files(record, {Path(path).name: path for path in paths}, set())
 
 
-def write_media_files(record, paths_by_key, removed_keys):
+def write_media_files(record, sources_by_key, removed_keys):
     """Write and remove media files of a record as the system.
 
-    ``paths_by_key`` maps each key to a file to store, or to the id of a stored file to share.
+    ``sources_by_key`` maps each key to a file to store, or to the id of a stored file to share.
 
     A published record's media bucket is locked (its media-file service refuses every
     write), so it is unlocked for the change and locked again.
     """
-    if not (paths_by_key or removed_keys):
+    if not (sources_by_key or removed_keys):
         return
     media = record.media_files
     if media.bucket is None:  # records made before media files existed, as RDM itself allows
@@ -103,8 +103,8 @@ def write_media_files(record, paths_by_key, removed_keys):
     was_locked = media.bucket.locked
     media.unlock()
     media.enabled = True
-    for key in sorted(paths_by_key):
-        source = paths_by_key[key]
+    for key in sorted(sources_by_key):
+        source = sources_by_key[key]
         if isinstance(source, (str, Path)):
             with open(source, "rb") as stream:
                 media[key] = stream
