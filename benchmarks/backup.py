@@ -136,7 +136,7 @@ def main():
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from bulk_load import share_engine_runs, write_entries
+    from bulk_load import write_entries
 
     from demos_registry.cli.setup import setup_instance
 
@@ -155,8 +155,6 @@ def main():
             )
         if args.count:
             entries = write_entries(var / "entries", args.count)
-            (var / "engine-cache").mkdir(exist_ok=True)
-            share_engine_runs(var / "engine-cache")
             seconds, _ = run_cli(app, "import", *map(str, entries))
             print(f"loaded {args.count} benchmark models in {seconds:.0f} s", file=sys.stderr)
 

@@ -10,23 +10,21 @@ creators and date varied per copy. They are imported with ``invenio demos import
 given a DOI, indexed and added to its domain community by the registry's services.
 Every copy carries the tag ``benchmark-data`` and its name says "benchmark copy".
 
-One shortcut, to make 1,000 imports take minutes instead of hours: the validation
-engine runs once per distinct input (the same files and reference points), without
-drawing figures, and its report is reused for the copies, whose verdict then goes
-through the registry's normal path (state transition, decision trail, publication
-gate, reindex).
-benchmarks/ingest.py measures the real, unshared validation cost.
+1,000 imports take minutes instead of hours because the copies repeat six contents: the
+registry computes the engine's report and figures once per content and the copies reuse
+them (its own content cache, ``validation_runs/content_cache.py``), while each verdict goes
+through the registry's normal path (state transition, decision trail, publication gate,
+reindex). With the instance's workers running, the import hands them the validations.
+benchmarks/ingest.py measures the import and benchmarks/validation.py the engine's own cost.
 
 The import is idempotent by model id: a second run skips what is there, so an
 interrupted load is resumed by running it again.
 """
 
 import argparse
-import hashlib
 import json
 import shutil
 import sys
-import tempfile
 import time
 import uuid
 from datetime import date, timedelta
@@ -138,30 +136,6 @@ def write_entries(folder, count, prefix="benchmark", start=0):
     return written
 
 
-def share_engine_runs(cache):
-    """Run the validation engine once per distinct input and draw no figures; copies reuse its report.
-
-    The results are kept in the ``cache`` folder, so that loaders running side by side
-    (or one run after another) share them.
-    """
-    from demos_registry.validation_runs import api, figures
-
-    engine = api.validate_for_task
-
-    def shared(paths, metadata, *args, **kwargs):
-        contents = sorted((Path(p).name, hashlib.sha256(Path(p).read_bytes()).hexdigest()) for p in paths)
-        key = hashlib.sha256(json.dumps([contents, metadata], sort_keys=True).encode()).hexdigest()
-        kept = Path(cache) / f"{key}.json"
-        if not kept.exists():
-            staging = Path(tempfile.mkstemp(dir=cache, suffix=".part")[1])
-            staging.write_text(json.dumps(engine(paths, metadata, *args, **kwargs)))
-            staging.rename(kept)
-        return json.loads(kept.read_text())
-
-    api.validate_for_task = shared
-    figures.draw_figures_for_task = lambda *args, **kwargs: (None, [])
-
-
 def main():
     """Write the entries, import them, report the time."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -170,7 +144,6 @@ def main():
         "--start", type=int, default=0, help="number of the first entry (to load in parallel)"
     )
     parser.add_argument("--entries", type=Path, default=ROOT / "var" / "bench" / "entries")
-    parser.add_argument("--engine-cache", type=Path, default=ROOT / "var" / "bench" / "engine-cache")
     args = parser.parse_args()
 
     from invenio_app.factory import create_app
@@ -178,9 +151,7 @@ def main():
     from demos_registry.cli import demos
 
     entries = write_entries(args.entries, args.count, start=args.start)
-    args.engine_cache.mkdir(parents=True, exist_ok=True)
     app = create_app()
-    share_engine_runs(args.engine_cache)
     started = time.monotonic()
     result = app.test_cli_runner().invoke(demos, ["import", *map(str, entries)], catch_exceptions=False)
     elapsed = time.monotonic() - started

@@ -5,7 +5,7 @@
 Against the benchmark instance of benchmarks/serve.sh (its Celery worker runs one
 process). Two measurements, each with the full validation engine (nothing shared):
 
-1. ``invenio demos import`` of fresh registry entries (new model ids, each a copy of
+1. ``invenio demos import --workers`` of fresh registry entries (new model ids, each a copy of
    one of the small demo models): the command creates every draft, the instance's
    workers validate them (the engine's results and figures are computed once per
    content and shared by the copies), and the command publishes each once judged; the
@@ -51,7 +51,7 @@ def time_import(count, folder):
     prefix = f"ingest-{datetime.now(UTC):%Y%m%d%H%M%S}"
     entries = write_entries(folder / prefix, count, prefix=prefix)
     started = time.monotonic()
-    output = invenio("demos", "import", *map(str, entries))
+    output = invenio("demos", "import", "--workers", *map(str, entries))
     elapsed = time.monotonic() - started
     created = output.count(": created ")
     if created != count:

@@ -186,7 +186,7 @@ def versions_of(model_id, drafts=False):
 
 
 def test_import_hands_the_validations_to_the_workers(celery_worker_process, app, tmp_path):
-    """`invenio demos import` with workers: every draft first, then each published once judged.
+    """`invenio demos import --workers`: every draft first, then each published once judged.
 
     Two versions of one model go in turn (the second is made from the published first); a
     model whose verdict fails is reported with the reason and leaves no draft behind.
@@ -197,7 +197,7 @@ def test_import_hands_the_validations_to_the_workers(celery_worker_process, app,
     entry_folder(tmp_path, "b-second", model_id=model_id, version="2.0.0", reference_points=points)
     entry_folder(tmp_path, "c-failing", model_id=failing_id, reference_points=shifted_points(1e-3))
 
-    result = app.test_cli_runner().invoke(demos, ["import", str(tmp_path)])
+    result = app.test_cli_runner().invoke(demos, ["import", "--workers", str(tmp_path)])
 
     assert result.exit_code == 1, result.output
     assert "Submitting" in result.output and "Publishing as judged" in result.output

@@ -67,26 +67,33 @@ def setup(admin_email, curator_email, demo_models, password_file):
 
 @demos.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "--workers",
+    is_flag=True,
+    help="Let the Celery workers validate (every draft first, each published once judged).",
+)
 @with_appcontext
-def import_entries(paths):
+def import_entries(paths, workers):
     """Create and publish records from registry-entry JSON files or folders.
 
-    With Celery workers on the validation queue, every draft is created first and the
-    workers validate them all at once; each is published as its verdict arrives. Without,
-    each model is validated in this process before it is published. Idempotent by
-    model_id: entries already published in the same version are skipped. Exits non-zero
-    if any entry failed (the others are still imported).
+    Each model is validated in this process before it is published; with --workers (and
+    workers on the validation queue) every draft is created first and the workers validate
+    them side by side, each published once judged. Idempotent by model_id: entries already
+    published in the same version are skipped. Exits non-zero if any entry failed (the
+    others are still imported).
     """
     entries = [entry for path in paths for entry in entry_paths(path)]
-    if validation_workers():
+    if workers and validation_workers():
         failures = import_through_workers(entries)
-    else:
+    elif workers:
         click.secho(
             "No Celery worker consumes the validation queue: each model is validated in this process, "
             "one after the other (start the workers, e.g. ./scripts/run, to share the work).",
             fg="yellow",
             err=True,
         )
+        failures = import_in_process(entries)
+    else:
         failures = import_in_process(entries)
     if failures:
         raise click.ClickException(
