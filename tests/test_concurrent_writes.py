@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from invenio_access.permissions import system_identity
 from invenio_db import db
 from invenio_rdm_records.proxies import current_rdm_records_service
-from invenio_rdm_records.records.api import RDMDraft
+from invenio_rdm_records.records.api import RDMDraft, RDMRecord
 from invenio_records.systemfields.relations.errors import InvalidRelationValue
-from rest_helpers import create_draft, model_metadata, upload_file
+from rest_helpers import create_draft, model_metadata, publish, refresh_records_index, upload_file
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from test_validation_runs import MODEL_FILE
@@ -142,3 +142,32 @@ def test_two_files_committed_at_once_do_not_deadlock(app, client, api_headers, d
         thread.join(120)
 
     assert outcome == {"first.json": "committed", "second.json": "committed"}
+
+
+def test_a_writer_indexing_the_revision_it_loaded_after_a_newer_one_indexes_the_newest(
+    app, client, api_headers, draft_id
+):
+    """Two writers of a published record index in the opposite order of their commits.
+
+    Invenio's services index the revision they loaded, after their commit (a community
+    inclusion during an import, while the record's figures task wrote it twice: "current
+    version [8] is higher than the one provided [6]"). The search engine refused it with a
+    version conflict: the import aborted, ``POST /api/models?publish=true`` was a 500 with
+    everything saved. Now the older writer indexes the record as committed: the newest.
+    """
+    assert publish(client, api_headers, draft_id).status_code == 202
+    db.session.commit()
+    with app.app_context():
+        loaded_earlier = RDMRecord.pid.resolve(draft_id)
+        with app.app_context():
+            newer = load(draft_id, False)
+            transition(newer, "running", system_actor(), "a task writes the published record")
+            save(newer, False)
+            revision = RDMRecord.pid.resolve(draft_id).revision_id
+        assert loaded_earlier.revision_id < revision
+        current_rdm_records_service.indexer.index(loaded_earlier)
+
+    refresh_records_index()
+    (hit,) = client.get("/api/records", query_string={"q": f'id:"{draft_id}"'}).json["hits"]["hits"]
+    assert hit["revision_id"] == revision
+    assert current(hit)["history"][-1]["reason"] == "a task writes the published record"

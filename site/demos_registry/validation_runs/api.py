@@ -107,11 +107,15 @@ def lock_fresh_for_publish(draft):
 
 
 def save(record, draft):
-    """Commit the record and reindex it so search and facets see the new state."""
+    """Commit the record and reindex it so search and facets see the new state.
+
+    What is indexed is read again after the commit: the parent loaded with ``record`` may
+    predate another writer's commit (a community inclusion while a figures task ran).
+    """
     record.commit()
     db.session.commit()
     indexer = current_rdm_records_service.draft_indexer if draft else current_rdm_records_service.indexer
-    indexer.index(record)
+    indexer.index(type(record).get_record(record.id))
 
 
 def engine_metadata(record, policy=None):
