@@ -14,6 +14,7 @@ from invenio_search.engine import dsl
 
 from ..custom_fields.config import MODEL_RESOURCE_TYPE
 from ..doi.cli import doi
+from ..loop_session import forget_loaded_records
 from ..registry_entries.entries import EntryError
 from ..registry_entries.service import (
     entry_paths,
@@ -115,6 +116,8 @@ def attempt(path, step):
     except EntryError as error:
         click.secho(f"\n{path}: {error}", fg="red", err=True)
         return None
+    finally:
+        forget_loaded_records()
 
 
 def import_in_process(entries):
@@ -213,4 +216,5 @@ def revalidate_records(record_ids, everything, domain):
                 revalidate(system_identity, record_id)
             except PIDDoesNotExistError:
                 raise click.ClickException(f"no record {record_id!r}") from None
+            forget_loaded_records()
     click.echo(f"{len(ids)} validations queued; follow them with GET /api/records/<id>/validation")

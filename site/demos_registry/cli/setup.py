@@ -39,6 +39,7 @@ from invenio_users_resources.records.api import UserAggregate
 from sqlalchemy import inspect as inspect_database
 
 from ..communities import ensure_domain_communities
+from ..loop_session import forget_loaded_records
 from ..oai.sets import ensure_domain_oai_sets
 from ..registry_entries.service import entry_paths, import_entry, load_entry
 
@@ -146,6 +147,7 @@ def import_demo_models(folder):
     with eager_tasks():
         for number, path in enumerate(entries, start=1):
             action = import_entry(load_entry(path), path.parent).action
+            forget_loaded_records()
             actions[action] += 1
             if action != "skipped":
                 progress(f"demo models: {number}/{len(entries)} {action}: {path.parent.name}")

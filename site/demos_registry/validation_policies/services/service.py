@@ -23,6 +23,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import NoResultFound
 
 from ...custom_fields.config import MODEL_RESOURCE_TYPE
+from ...loop_session import forget_loaded_records
 from ...validation_runs.api import load, save
 from ...validation_runs.state import PENDING, transition, user_actor
 from ...validation_runs.tasks import validate_model
@@ -234,6 +235,7 @@ class ValidationPolicyService(Service):
                 save(record, draft)
                 validate_model.delay(recid, draft)
                 queued[counter] += 1
+                forget_loaded_records()
         return {
             "community": {"id": str(community.id), "slug": slug},
             "policy": policy.reference,
