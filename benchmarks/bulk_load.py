@@ -14,7 +14,8 @@ Every copy carries the tag ``benchmark-data`` and its name says "benchmark copy"
 registry computes the engine's report and figures once per content and the copies reuse
 them (its own content cache, ``validation_runs/content_cache.py``), while each verdict goes
 through the registry's normal path (state transition, decision trail, publication gate,
-reindex). With the instance's workers running, the import hands them the validations.
+reindex). The import validates in its own process (``--workers`` would hand the validations
+to the instance's workers; not used here).
 benchmarks/ingest.py measures the import and benchmarks/validation.py the engine's own cost.
 
 The import is idempotent by model id: a second run skips what is there, so an

@@ -86,15 +86,14 @@ def import_entries(paths, workers):
     entries = [entry for path in paths for entry in entry_paths(path)]
     if workers and validation_workers():
         failures = import_through_workers(entries)
-    elif workers:
-        click.secho(
-            "No Celery worker consumes the validation queue: each model is validated in this process, "
-            "one after the other (start the workers, e.g. ./scripts/run, to share the work).",
-            fg="yellow",
-            err=True,
-        )
-        failures = import_in_process(entries)
     else:
+        if workers:
+            click.secho(
+                "No Celery worker consumes the validation queue: each model is validated in this process, "
+                "one after the other (start the workers, e.g. ./scripts/run, to share the work).",
+                fg="yellow",
+                err=True,
+            )
         failures = import_in_process(entries)
     if failures:
         raise click.ClickException(
