@@ -200,7 +200,7 @@ def test_report_names_the_sandbox(models_dir):
         assert report.sandbox["kind"] == SANDBOX_RLIMITS
         assert report.warnings == [f"sandbox: rlimits only ({report.sandbox['reason']})"]
     else:
-        assert report.sandbox == {"kind": SANDBOX_BWRAP}
+        assert report.sandbox["kind"] == SANDBOX_BWRAP
         assert report.warnings == []
     assert report.check("integrity").status.value == "passed"
 
@@ -239,6 +239,6 @@ def test_worker_writes_only_its_output_folder(tmp_path, models_dir):
         None,
         ValidationOptions(output_dir=str(output), checks=["integrity", "plots"]),
     )
-    assert report.sandbox == {"kind": SANDBOX_BWRAP}
+    assert report.sandbox["kind"] == SANDBOX_BWRAP
     assert report.plots and all(Path(path).parent == output for path in report.plots)
     assert sorted(os.listdir(tmp_path)) == ["plots"]

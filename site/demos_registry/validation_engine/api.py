@@ -8,11 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .isolation import WorkerRun, run_worker
+from .isolation import WorkerRun
 from .limits import ResourceLimits
 from .point_results import CHECK_ID, merge_point_rows, not_evaluated_row
 from .report import CheckResult, CheckStatus, ValidationReport
 from .steps import CHECK_ORDER, PLOTS, selected_checks
+from .warm import run_worker
 
 WORKER_FAILURE = "worker_failure"
 """Detail of the check a worker stopped in: why it stopped (a limit, a crash)."""
@@ -197,7 +198,7 @@ def report_from_run(run: WorkerRun, checks: list[str], limits: ResourceLimits) -
     """Assemble the report; a check the worker died in fails with the reason it died."""
     report = ValidationReport(limits=limits.to_dict())
     if run.sandbox is not None:
-        report.sandbox = run.sandbox.describe()
+        report.sandbox = {**run.sandbox.describe(), **({"process": "warm"} if run.warm else {})}
         report.warnings += [run.sandbox.warning] if run.sandbox.warning else []
     running = None
     for event in run.events:

@@ -76,16 +76,19 @@ class Submission:
         return next((document for document in self.documents if document.matches(reference)), None)
 
 
-def load_submission(paths: list[str], limits: ResourceLimits) -> Submission:
-    """Read, unpack and classify every path within the limits; problems are recorded, not raised."""
+def load_submission(paths: list[str], limits: ResourceLimits, names: list[str] | None = None) -> Submission:
+    """Read, unpack and classify every path within the limits; problems are recorded, not raised.
+
+    `names` are how the files are reported (default: `display_names(paths)`), for a caller that
+    staged them under other paths (the warm sandbox).
+    """
     submission = Submission()
-    display_names = _display_names(paths)
-    for path, display_name in zip(paths, display_names, strict=True):
+    for path, display_name in zip(paths, names or display_names(paths), strict=True):
         submission.files.append(_load_path(path, display_name, limits, submission))
     return submission
 
 
-def _display_names(paths: list[str]) -> list[str]:
+def display_names(paths: list[str]) -> list[str]:
     """Basenames, unless two files share one; then the paths as given."""
     basenames = [os.path.basename(path.rstrip("/")) for path in paths]
     if len(set(basenames)) == len(basenames):

@@ -51,6 +51,15 @@ PASSED_VARIABLES = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "LD_LIBRARY_PATH
 
 
 @dataclass(frozen=True)
+class Mount:
+    """A folder of the caller's that the sandbox sees at another path (`target`)."""
+
+    source: str
+    target: str
+    writable: bool = False
+
+
+@dataclass(frozen=True)
 class Sandbox:
     """How the worker is confined: `bwrap` (namespaces plus rlimits) or `rlimits` alone."""
 
@@ -68,12 +77,16 @@ class Sandbox:
         return {"kind": self.kind, **({"reason": self.reason} if self.reason else {})}
 
     def command(
-        self, argv: list[str], readable: Iterable[str] = (), writable: Iterable[str] = ()
+        self,
+        argv: list[str],
+        readable: Iterable[str] = (),
+        writable: Iterable[str] = (),
+        mounts: Iterable[Mount] = (),
     ) -> list[str]:
-        """`argv` as the sandbox runs it; only `readable` and `writable` of the caller's files are seen."""
+        """`argv` as the sandbox runs it; only `readable`, `writable` and `mounts` of the caller's files are seen."""
         if self.kind != SANDBOX_BWRAP:
             return argv
-        return [*bwrap_arguments(self.bwrap, readable, writable), "--", *argv]
+        return [*bwrap_arguments(self.bwrap, readable, writable, mounts), "--", *argv]
 
     def environment(self) -> dict[str, str]:
         """The worker's environment: an allow-list of the caller's, the package importable, threads off.
@@ -97,8 +110,13 @@ class Sandbox:
         return environment
 
 
-def bwrap_arguments(bwrap: str, readable: Iterable[str], writable: Iterable[str]) -> list[str]:
-    """Bubblewrap's options: every namespace, no capabilities, read-only system and interpreter."""
+def bwrap_arguments(
+    bwrap: str, readable: Iterable[str], writable: Iterable[str], mounts: Iterable[Mount] = ()
+) -> list[str]:
+    """Bubblewrap's options: every namespace, no capabilities, read-only system and interpreter.
+
+    `readable` and `writable` appear at their own paths, `mounts` where they say.
+    """
     arguments = [
         bwrap,
         "--unshare-all",
@@ -130,6 +148,12 @@ def bwrap_arguments(bwrap: str, readable: Iterable[str], writable: Iterable[str]
         arguments += ["--ro-bind", path, path]
     for path in writable:
         arguments += ["--bind", os.path.abspath(path), os.path.abspath(path)]
+    for mount in mounts:
+        arguments += [
+            "--bind" if mount.writable else "--ro-bind",
+            os.path.abspath(mount.source),
+            mount.target,
+        ]
     return [*arguments, "--chdir", "/tmp"]
 
 
@@ -179,33 +203,13 @@ class WorkerRun:
 
     events: list[dict[str, Any]] = field(default_factory=list)
     sandbox: Sandbox | None = None
+    warm: bool = False
     finished: bool = False
     failure: str | None = None
     wall_seconds: float = 0.0
     cpu_seconds: float = 0.0
     peak_rss_bytes: int = 0
     stderr_tail: str = ""
-
-
-def run_worker(
-    job: dict[str, Any], limits: ResourceLimits, on_event: Callable[[dict[str, Any]], None] | None = None
-) -> WorkerRun:
-    """Run one job in a fresh, limited, sandboxed worker process, passing each event on as it arrives.
-
-    The sandbox lets the worker read the job's files and write its output folder, nothing else of
-    the caller's.
-    """
-    output_dir = job.get("output_dir")
-    if output_dir:
-        os.makedirs(output_dir, exist_ok=True)
-    return run_sandboxed(
-        [sys.executable, "-m", WORKER_MODULE],
-        json.dumps({**job, "limits": limits.to_dict()}).encode(),
-        limits,
-        on_event,
-        readable=[path for path in job.get("paths", []) if os.path.exists(path)],
-        writable=[output_dir] if output_dir else [],
-    )
 
 
 def run_sandboxed(
@@ -233,31 +237,43 @@ def run_sandboxed(
         )
         process.stdin.write(stdin)
         process.stdin.close()
-        timed_out = _read_events(process, deadline, run, on_event) or not _exits_before(process, deadline)
+        timed_out = read_events(process.stdout.fileno(), deadline, run, on_event) or not _exits_before(
+            process, deadline
+        )
         if timed_out:
             _kill_group(process)
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = _worker_exit_code(os.waitstatus_to_exitcode(status), sandbox)
         process.stdout.close()
-        stderr.seek(max(0, stderr.seek(0, os.SEEK_END) - STDERR_TAIL_BYTES))
-        run.stderr_tail = stderr.read().decode(errors="replace")
+        run.stderr_tail = stderr_tail(stderr)
     run.wall_seconds = time.monotonic() - started
+    conclude(
+        run, limits, timed_out, process.returncode, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
+    )
+    return run
+
+
+def stderr_tail(stderr: Any) -> str:
+    """The last few KB a worker wrote to its stderr file: where its crash is explained."""
+    stderr.seek(max(0, stderr.seek(0, os.SEEK_END) - STDERR_TAIL_BYTES))
+    return stderr.read().decode(errors="replace")
+
+
+def conclude(
+    run: WorkerRun, limits: ResourceLimits, timed_out: bool, returncode: int, cpu_seconds: float, maxrss: int
+) -> None:
+    """Fill in how the worker ended and what it cost, from its events and the kernel's figures."""
     done = next((event for event in run.events if event.get("event") == "done"), None)
     # The kernel's figure, else (inside bubblewrap's PID namespace it misses the worker) the worker's own.
-    run.cpu_seconds = max(
-        usage.ru_utime + usage.ru_stime, run.cpu_seconds, (done or {}).get("cpu_seconds") or 0.0
-    )
+    run.cpu_seconds = max(cpu_seconds, run.cpu_seconds, (done or {}).get("cpu_seconds") or 0.0)
     run.finished = done is not None
     # The worker's own high-water mark ("done", else its last "memory" report): the kernel's
     # ru_maxrss of a forked child also counts the parent's memory at fork time.
-    run.peak_rss_bytes = (
-        max(run.peak_rss_bytes, (done or {}).get("peak_rss_bytes") or 0) or usage.ru_maxrss * 1024
-    )
+    run.peak_rss_bytes = max(run.peak_rss_bytes, (done or {}).get("peak_rss_bytes") or 0) or maxrss
     if timed_out:
         run.failure = f"exceeded the wall-clock limit of {limits.wall_seconds:g} s and was killed"
     elif not run.finished:
-        run.failure = _describe_exit(process.returncode, limits, run.stderr_tail)
-    return run
+        run.failure = _describe_exit(returncode, limits, run.stderr_tail)
 
 
 def _worker_exit_code(returncode: int, sandbox: Sandbox) -> int:
@@ -267,15 +283,19 @@ def _worker_exit_code(returncode: int, sandbox: Sandbox) -> int:
     return returncode
 
 
-def _read_events(
-    process: subprocess.Popen,
+def read_events(
+    fd: int,
     deadline: float,
     run: WorkerRun,
     on_event: Callable[[dict[str, Any]], None] | None,
+    translate: Callable[[Any], Any] | None = None,
 ) -> bool:
-    """Read JSON lines until EOF; True if the deadline passed first."""
+    """Read JSON lines from `fd` until EOF; True if the deadline passed first.
+
+    `translate` rewrites each event first (the warm sandbox's folder names into the caller's).
+    """
     selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
+    selector.register(fd, selectors.EVENT_READ)
     buffer = b""
     try:
         while True:
@@ -284,7 +304,7 @@ def _read_events(
                 return True
             if not selector.select(timeout=remaining):
                 continue
-            chunk = os.read(process.stdout.fileno(), 65536)
+            chunk = os.read(fd, 65536)
             if not chunk:
                 return False
             buffer += chunk
@@ -296,6 +316,8 @@ def _read_events(
                     event = json.loads(line)
                 except ValueError:
                     continue
+                if translate is not None:
+                    event = translate(event)
                 if event.get("event") == "memory":
                     run.peak_rss_bytes = max(run.peak_rss_bytes, event.get("peak_rss_bytes") or 0)
                     run.cpu_seconds = max(run.cpu_seconds, event.get("cpu_seconds") or 0.0)

@@ -6,6 +6,8 @@ finished check behind, and the parent knows which check was running when it died
 
 from __future__ import annotations
 
+import contextlib
+import importlib.metadata
 import sys
 import time
 from collections.abc import Callable
@@ -56,7 +58,7 @@ def run_pipeline(job: dict[str, Any], emit: Emit) -> None:
     emit({"event": "started", "check": "integrity"})
     progress("reading and unpacking files")
     started = time.perf_counter()
-    submission = load_submission(job["paths"], limits)
+    submission = load_submission(job["paths"], limits, job.get("display_names"))
     loading_seconds = time.perf_counter() - started
     context = Context(submission, metadata, limits, progress)
     context.point_rows = job.get("point_rows")
@@ -144,13 +146,18 @@ def _file_list(submission: Submission) -> list[dict[str, Any]]:
     return [entry.summary() for entry in submission.files + members]
 
 
+ENGINE_LIBRARIES = ("pyhf", "pyhs3", "pytensor", "numpy", "scipy", "jsonschema", "matplotlib")
+
+
 def engine_versions() -> dict[str, str]:
-    """Versions of the Python and of every engine library this run actually loaded."""
+    """Versions of the Python and of every engine library installed for the worker, and of ROOT if loaded.
+
+    Installed rather than loaded: a warm worker has every library loaded before the job starts.
+    """
     versions = {"python": sys.version.split()[0]}
-    for module_name in ("pyhf", "pyhs3", "pytensor", "numpy", "scipy", "jsonschema", "matplotlib"):
-        module = sys.modules.get(module_name)
-        if module is not None:
-            versions[module_name] = str(getattr(module, "__version__", "unknown"))
+    for name in ENGINE_LIBRARIES:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            versions[name] = importlib.metadata.version(name)
     root = sys.modules.get("ROOT")
     if root is not None:
         versions["root"] = str(root.gROOT.GetVersion())

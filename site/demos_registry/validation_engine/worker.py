@@ -14,7 +14,7 @@ import socket
 import sys
 import threading
 import time
-from typing import Any
+from typing import Any, TextIO
 
 CLONE_NEWNET = 0x40000000
 MEMORY_REPORT_SECONDS = 0.25
@@ -69,7 +69,14 @@ def main() -> None:
     """Run the job on stdin in this process, limited first, with events on the original stdout."""
     events = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    job = json.load(sys.stdin)
+    serve(json.load(sys.stdin), events)
+
+
+def serve(job: dict[str, Any], events: TextIO) -> None:
+    """Limit this process, cut its network, run the job and write its events to `events`.
+
+    Shared by the fresh worker (`main`) and the child a warm sandbox forks (`zygote.py`).
+    """
     apply_resource_limits(job["limits"])
     network = isolate_network()
 
