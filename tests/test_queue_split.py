@@ -9,6 +9,7 @@ worker, then a validation worker giving the verdict.
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 import redis
@@ -24,6 +25,9 @@ from worker_process import (
     worker_environment,
 )
 
+from demos_registry.validation_engine.isolation import choose_sandbox
+from demos_registry.validation_engine.limits import SANDBOX_AUTO, SANDBOX_BWRAP
+from demos_registry.validation_engine.warm import ZYGOTE_MODULE
 from demos_registry.validation_runs.patch_points import evaluate_point_chunk, merge_point_chunks
 from demos_registry.validation_runs.queues import DEFAULT_VALIDATION_QUEUE
 from demos_registry.validation_runs.tasks import validate_model
@@ -87,6 +91,30 @@ def succeeded_in_log(log, task_id, timeout=TASK_TIMEOUT):
         time.sleep(0.5)
 
 
+def sandbox_zygotes(worker):
+    """The warm sandboxes among a worker's descendants: zygotes, children of bubblewrap (not forked jobs)."""
+    processes = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            processes[int(entry.name)] = (int(stat.rsplit(")", 1)[1].split()[1]), command)
+
+    def descends(pid):
+        while pid in processes and pid != worker.pid:
+            pid = processes[pid][0]
+        return pid == worker.pid
+
+    def is_zygote(pid, command):
+        parent = processes.get(processes[pid][0], (0, [b""]))[1][0]
+        return ZYGOTE_MODULE.encode() in command and command[0] != parent and parent.endswith(b"bwrap")
+
+    return [pid for pid, (_, command) in processes.items() if is_zygote(pid, command) and descends(pid)]
+
+
 def ran(log, task):
     """The worker received the task (its start-up banner lists every task name, this does not)."""
     return f"Task {task.name}[" in log.read_text()
@@ -97,7 +125,7 @@ def test_a_general_worker_indexes_while_the_validation_waits_for_a_validation_wo
 ):
     env = worker_environment(app, instance_path, db_uri, search_hosts, broker_uri)
     general_log, validation_log = tmp_path / "general.log", tmp_path / "validation.log"
-    with celery_worker(env, general_log, queue=GENERAL_QUEUES):
+    with celery_worker(env, general_log, queue=GENERAL_QUEUES) as general:
         draft = create_draft(client, api_headers, model_metadata("Validated by its own worker")).json
         upload_file(
             client, api_headers, draft["id"], MODEL_FILE, (shared_models / "pyhf" / MODEL_FILE).read_bytes()
@@ -108,9 +136,14 @@ def test_a_general_worker_indexes_while_the_validation_waits_for_a_validation_wo
         assert any(name == validate_model.name and draft["id"] in args for name, args, _ in waiting)
         assert validation_state(client, api_headers, draft["id"])["status"] == "pending"
 
-        with celery_worker(env, validation_log, queue=DEFAULT_VALIDATION_QUEUE):
+        with celery_worker(env, validation_log, queue=DEFAULT_VALIDATION_QUEUE) as validation:
             state = wait_for_verdict(client, api_headers, draft["id"], worker_log=validation_log)
+            # Only the validation worker's pool process keeps a warm sandbox (validation_runs/warm_start.py),
+            # where bubblewrap runs.
+            warm = choose_sandbox(SANDBOX_AUTO).kind == SANDBOX_BWRAP
+            assert len(sandbox_zygotes(validation)) == int(warm) and sandbox_zygotes(general) == []
     assert state["status"] == "passed", state
+    assert state["report"]["sandbox"].get("process") == ("warm" if warm else None)
     assert ran(validation_log, validate_model) and not ran(general_log, validate_model)
     assert ran(general_log, process_bulk_queue) and not ran(validation_log, process_bulk_queue)
 

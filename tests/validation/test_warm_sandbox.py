@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -85,6 +86,26 @@ def test_a_job_whose_memory_limit_leaves_no_room_runs_in_a_fresh_worker(models_d
     report = validate([model], None, options)
     assert report.sandbox == {"kind": "bwrap"}
     assert [check.status.value for check in report.checks] == ["passed"]
+
+
+def test_a_sandbox_started_by_a_thread_that_has_ended_keeps_running(models_dir):
+    """Bubblewrap dies with the thread that started it: the zygote must not be that thread's child."""
+    started = {}
+    thread = threading.Thread(
+        target=lambda: started.setdefault("warm", WarmSandbox(choose_sandbox(SANDBOX_BWRAP)))
+    )
+    thread.start()
+    thread.join()
+    warm = started["warm"]
+    try:
+        time.sleep(0.5)
+        assert warm.alive
+        job = {"paths": [str(models_dir / "pyhf" / "2-bin_1-channel.json")], "checks": ["integrity"]}
+        run = warm.run(job, ResourceLimits())
+        assert run.finished, run.stderr_tail
+        assert [event["result"]["status"] for event in run.events if event["event"] == "check"] == ["passed"]
+    finally:
+        warm.close()
 
 
 def test_nothing_a_job_starts_or_writes_reaches_the_next(probe_sandbox):

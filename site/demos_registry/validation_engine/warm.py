@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .inputs import display_names
@@ -81,22 +82,22 @@ class WarmSandbox:
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - the zygote's log, kept as long as it runs
         self.control, theirs = socket.socketpair()
         argv = [sys.executable, "-m", ZYGOTE_MODULE, str(theirs.fileno()), runner]
+        command = sandbox.command(
+            argv,
+            readable,
+            mounts=[Mount(self.inputs, INSIDE_INPUTS), Mount(self.outputs, INSIDE_OUTPUTS, writable=True)],
+        )
         try:
-            self.process = subprocess.Popen(
-                sandbox.command(
-                    argv,
-                    readable,
-                    mounts=[
-                        Mount(self.inputs, INSIDE_INPUTS),
-                        Mount(self.outputs, INSIDE_OUTPUTS, writable=True),
-                    ],
-                ),
-                stdin=subprocess.DEVNULL,
-                stdout=self.log,
-                stderr=self.log,
-                env=sandbox.environment(),
-                start_new_session=True,
-                pass_fds=[theirs.fileno()],
+            self.process = start_from_keeper_thread(
+                lambda: subprocess.Popen(
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=self.log,
+                    stderr=self.log,
+                    env=sandbox.environment(),
+                    start_new_session=True,
+                    pass_fds=[theirs.fileno()],
+                )
             )
         finally:
             theirs.close()
@@ -279,6 +280,22 @@ class WarmSandbox:
 
     def _log_tail(self) -> str:
         return stderr_tail(self.log).strip()[-1000:] or "no message"
+
+
+_keeper_threads: dict[int, ThreadPoolExecutor] = {}
+
+
+def start_from_keeper_thread(start: Callable[[], subprocess.Popen]) -> subprocess.Popen:
+    """Start the zygote from a thread that lives as long as the process.
+
+    Bubblewrap's `--die-with-parent` ends the sandbox when the *thread* that started it ends
+    (the kernel's parent-death signal follows the thread), and callers (a Celery pool process's
+    start-up thread, a web server's request threads) come and go.
+    """
+    keeper = _keeper_threads.get(os.getpid())
+    if keeper is None:
+        keeper = _keeper_threads[os.getpid()] = ThreadPoolExecutor(1, thread_name_prefix="warm-sandbox")
+    return keeper.submit(start).result()
 
 
 _sandboxes: dict[int, WarmSandbox] = {}
