@@ -7,6 +7,8 @@ exactly as it forks the worker, and it reports what it could reach or leave behi
 import json
 import os
 import shutil
+import subprocess
+import sys
 import textwrap
 import threading
 import time
@@ -17,9 +19,10 @@ import pytest
 from demos_registry.validation_engine import ResourceLimits, ValidationOptions, validate
 from demos_registry.validation_engine.isolation import choose_sandbox
 from demos_registry.validation_engine.limits import MIB, SANDBOX_BWRAP
-from demos_registry.validation_engine.warm import WARM_VARIABLE, WarmSandbox
+from demos_registry.validation_engine.warm import WARM_VARIABLE, WarmSandbox, warm_sandbox
 
 PROBES = Path(__file__).resolve().parent / "warm_probe"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def bwrap_problem():
@@ -31,6 +34,12 @@ def bwrap_problem():
 
 
 pytestmark = pytest.mark.skipif(bwrap_problem() is not None, reason="the warm sandbox needs bubblewrap")
+
+
+@pytest.fixture
+def started():
+    """The test process's warm sandbox, started (a process's first job would otherwise run fresh)."""
+    assert warm_sandbox(choose_sandbox(SANDBOX_BWRAP)) is not None
 
 
 @pytest.fixture
@@ -47,7 +56,7 @@ def probe(warm, body, wall_seconds=60.0, **job):
     return run, {event["name"]: event["value"] for event in run.events if event.get("event") == "probe"}
 
 
-def test_warm_and_fresh_workers_report_the_same_model(models_dir, tmp_path, monkeypatch):
+def test_warm_and_fresh_workers_report_the_same_model(started, models_dir, tmp_path, monkeypatch):
     """Every check, fact and figure of a real model, with the warm sandbox and with a fresh worker."""
     model = str(models_dir / "pyhf" / "2-bin_1-channel.json")
     reports = {}
@@ -69,7 +78,7 @@ def test_warm_and_fresh_workers_report_the_same_model(models_dir, tmp_path, monk
     assert all(path.startswith(str(tmp_path / "figures-1")) and os.path.isfile(path) for path in warm.plots)
 
 
-def test_files_sharing_a_name_keep_their_names_as_given(models_dir, tmp_path):
+def test_files_sharing_a_name_keep_their_names_as_given(started, models_dir, tmp_path):
     """Two files named alike are told apart by their paths, as in a fresh worker (not the staged copies)."""
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
@@ -80,12 +89,31 @@ def test_files_sharing_a_name_keep_their_names_as_given(models_dir, tmp_path):
     assert [entry["path"] for entry in report.files] == paths
 
 
-def test_a_job_whose_memory_limit_leaves_no_room_runs_in_a_fresh_worker(models_dir):
+def test_a_job_whose_memory_limit_leaves_no_room_runs_in_a_fresh_worker(started, models_dir):
     model = str(models_dir / "pyhf" / "2-bin_1-channel.json")
     options = ValidationOptions(checks=["integrity"], limits=ResourceLimits(memory_bytes=600 * MIB))
     report = validate([model], None, options)
     assert report.sandbox == {"kind": "bwrap"}
     assert [check.status.value for check in report.checks] == ["passed"]
+
+
+def test_a_process_validates_its_first_model_fresh_and_the_next_ones_warm(models_dir):
+    """A one-off caller pays nothing for the warm sandbox; a caller with more jobs gets it from the second."""
+    model = str(models_dir / "pyhf" / "2-bin_1-channel.json")
+    script = (
+        "import json, sys\n"
+        "from demos_registry.validation_engine import ValidationOptions, validate\n"
+        "reports = [validate([sys.argv[1]], None, ValidationOptions(checks=['integrity'])) for _ in range(3)]\n"
+        "print(json.dumps([report.sandbox for report in reports]))\n"
+    )
+    environment = {**os.environ, "PYTHONPATH": str(REPO / "site")}
+    environment.pop(WARM_VARIABLE, None)
+    completed = subprocess.run(
+        [sys.executable, "-c", script, model], capture_output=True, text=True, env=environment, timeout=300
+    )
+    assert completed.returncode == 0, completed.stderr
+    fresh, warm = {"kind": "bwrap"}, {"kind": "bwrap", "process": "warm"}
+    assert json.loads(completed.stdout.splitlines()[-1]) == [fresh, warm, warm]
 
 
 def test_a_sandbox_started_by_a_thread_that_has_ended_keeps_running(models_dir):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
+import logging
 import os
 import shutil
 import signal
@@ -46,6 +47,8 @@ from .isolation import (
 )
 from .limits import MIB, ResourceLimits
 
+logger = logging.getLogger(__name__)
+
 WARM_VARIABLE = "DEMOS_VALIDATION_WARM"
 """1 (default): jobs run in the warm sandbox where bubblewrap runs; 0: a fresh worker per job."""
 ZYGOTE_MODULE = "demos_registry.validation_engine.zygote"
@@ -55,11 +58,11 @@ STARTUP_SECONDS = 120.0
 ANSWER_SECONDS = 30.0
 """How long cleaning up after a finished job may take before the sandbox is given up."""
 MEMORY_HEADROOM_BYTES = 512 * MIB
+"""A job runs warm only if its address-space limit exceeds the zygote's by at least this much."""
 JOB_FILE = "job.json"
 INSIDE_INPUTS = "/job/in"
 INSIDE_OUTPUTS = "/job/out"
 """Where a job finds its files and writes its figures: outside /tmp, which the zygote empties."""
-"""A job runs warm only if its address-space limit exceeds the zygote's by at least this much."""
 
 
 class WarmSandboxError(RuntimeError):
@@ -74,16 +77,26 @@ class WarmSandbox:
         self.owner = os.getpid()
         self.busy = threading.Lock()
         self.jobs = 0
+        self.buffer = b""
+        self.process: subprocess.Popen | None = None
         self.folder = tempfile.mkdtemp(prefix="demos-warm-sandbox-")
         self.inputs = os.path.join(self.folder, "in")
         self.outputs = os.path.join(self.folder, "out")
-        os.makedirs(self.inputs)
-        os.makedirs(self.outputs)
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - the zygote's log, kept as long as it runs
         self.control, theirs = socket.socketpair()
-        argv = [sys.executable, "-m", ZYGOTE_MODULE, str(theirs.fileno()), runner]
-        command = sandbox.command(
-            argv,
+        _instances.append(self)
+        try:
+            self._start(theirs, runner, readable)
+        except BaseException:  # cut short (interpreter exit, a signal): leave nothing behind
+            self.close()
+            raise
+
+    def _start(self, theirs: socket.socket, runner: str, readable: Iterable[str]) -> None:
+        """Start the zygote with the other end of the control socket and wait for its greeting."""
+        os.makedirs(self.inputs)
+        os.makedirs(self.outputs)
+        command = self.sandbox.command(
+            [sys.executable, "-m", ZYGOTE_MODULE, str(theirs.fileno()), runner],
             readable,
             mounts=[Mount(self.inputs, INSIDE_INPUTS), Mount(self.outputs, INSIDE_OUTPUTS, writable=True)],
         )
@@ -94,19 +107,16 @@ class WarmSandbox:
                     stdin=subprocess.DEVNULL,
                     stdout=self.log,
                     stderr=self.log,
-                    env=sandbox.environment(),
+                    env=self.sandbox.environment(),
                     start_new_session=True,
                     pass_fds=[theirs.fileno()],
                 )
             )
         finally:
             theirs.close()
-        self.buffer = b""
         hello = self._answer(time.monotonic() + STARTUP_SECONDS)
         if hello is None:
-            problem = self._log_tail()
-            self.close()
-            raise WarmSandboxError(f"the warm sandbox did not start: {problem}")
+            raise WarmSandboxError(f"the warm sandbox did not start: {self._log_tail()}")
         self.address_space_bytes = int(hello["address_space_bytes"])
 
     def takes(self, limits: ResourceLimits) -> bool:
@@ -116,7 +126,7 @@ class WarmSandbox:
     @property
     def alive(self) -> bool:
         """The zygote is running and belongs to this process (not inherited through a fork)."""
-        return self.owner == os.getpid() and self.process.poll() is None
+        return self.owner == os.getpid() and self.process is not None and self.process.poll() is None
 
     def run(
         self,
@@ -200,12 +210,14 @@ class WarmSandbox:
             return
         with contextlib.suppress(OSError):
             self.control.close()
-        if self.process.poll() is None:
+        if self.process is not None and self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         self.log.close()
         shutil.rmtree(self.folder, ignore_errors=True)
+        with contextlib.suppress(ValueError):
+            _instances.remove(self)
 
     def _stage_inputs(self, paths: list[str]) -> dict[str, Any]:
         """Link (or copy) the job's files into the input folder; the engine sees them under their own names."""
@@ -298,13 +310,21 @@ def start_from_keeper_thread(start: Callable[[], subprocess.Popen]) -> subproces
     return keeper.submit(start).result()
 
 
+_instances: list[WarmSandbox] = []
 _sandboxes: dict[int, WarmSandbox] = {}
 _sandboxes_lock = threading.Lock()
+_starts: dict[int, threading.Event] = {}
+"""Per process: set when the background start of its warm sandbox has ended."""
+
+
+def warm_wanted(sandbox: Sandbox) -> bool:
+    """Warm only inside bubblewrap (its PID namespace makes "what a job started" knowable) and if not switched off."""
+    return sandbox.kind == SANDBOX_BWRAP and os.environ.get(WARM_VARIABLE, "1") != "0"
 
 
 def warm_sandbox(sandbox: Sandbox) -> WarmSandbox | None:
-    """The warm sandbox of the calling process, started on first use; None where it cannot or may not run."""
-    if sandbox.kind != SANDBOX_BWRAP or os.environ.get(WARM_VARIABLE, "1") == "0":
+    """The warm sandbox of the calling process, started now if needed; None where it cannot or may not run."""
+    if not warm_wanted(sandbox):
         return None
     with _sandboxes_lock:
         current = _sandboxes.get(os.getpid())
@@ -314,16 +334,46 @@ def warm_sandbox(sandbox: Sandbox) -> WarmSandbox | None:
             current.close()
         try:
             current = WarmSandbox(sandbox)
-        except (OSError, WarmSandboxError):
+        except (OSError, RuntimeError) as exc:  # WarmSandboxError, or no new threads at interpreter exit
+            logger.warning("no warm validation sandbox, jobs run in fresh workers: %s", exc)
             _sandboxes.pop(os.getpid(), None)
             return None
         _sandboxes[os.getpid()] = current
         return current
 
 
+def running_warm_sandbox(sandbox: Sandbox) -> WarmSandbox | None:
+    """The process's warm sandbox if it runs (waiting for one being started), else None."""
+    if not warm_wanted(sandbox):
+        return None
+    starting = _starts.get(os.getpid())
+    if starting is not None:
+        starting.wait(STARTUP_SECONDS)
+    with _sandboxes_lock:
+        current = _sandboxes.get(os.getpid())
+        return current if current is not None and current.alive else None
+
+
+def start_in_background(sandbox: Sandbox) -> None:
+    """Start the warm sandbox for the jobs to come without holding up the caller; they wait for it."""
+    starting = _starts.get(os.getpid())
+    if not warm_wanted(sandbox) or (starting is not None and not starting.is_set()):
+        return
+    done = _starts[os.getpid()] = threading.Event()
+
+    def start() -> None:
+        try:
+            warm = warm_sandbox(sandbox)
+            logger.info("warm validation sandbox %s", "started" if warm else "could not start (see above)")
+        finally:
+            done.set()
+
+    threading.Thread(target=start, name="warm-sandbox-start", daemon=True).start()
+
+
 @atexit.register
 def _close_sandboxes() -> None:
-    for warm in list(_sandboxes.values()):
+    for warm in list(_instances):
         warm.close()
 
 
@@ -332,19 +382,23 @@ def run_worker(
 ) -> WorkerRun:
     """Run one job, limited and sandboxed: in the warm sandbox if free and fitting, else in a fresh worker.
 
+    A process's first job runs in a fresh worker and then starts the warm sandbox in the
+    background, so a one-off caller (the `demos-validate` CLI) pays nothing for it; Celery's
+    validation workers start theirs with each pool process (validation_runs/warm_start.py).
     Either way the worker reads the job's files and writes its output folder, nothing else of the
     caller's.
     """
     output_dir = job.get("output_dir")
     if output_dir:
         os.makedirs(output_dir, exist_ok=True)
-    warm = warm_sandbox(choose_sandbox(limits.sandbox))
+    sandbox = choose_sandbox(limits.sandbox)
+    warm = running_warm_sandbox(sandbox)
     if warm is not None and warm.takes(limits) and warm.busy.acquire(blocking=False):
         try:
             return warm.run(job, limits, on_event)
         finally:
             warm.busy.release()
-    return run_sandboxed(
+    run = run_sandboxed(
         [sys.executable, "-m", WORKER_MODULE],
         json.dumps({**job, "limits": limits.to_dict()}).encode(),
         limits,
@@ -352,3 +406,6 @@ def run_worker(
         readable=[path for path in job.get("paths", []) if os.path.exists(path)],
         writable=[output_dir] if output_dir else [],
     )
+    if warm is None:
+        start_in_background(sandbox)
+    return run

@@ -1,20 +1,20 @@
 """Validation worker processes start their warm sandbox before their first task.
 
-Without this, the first validation of each worker process would also pay for starting the warm
-sandbox (about 2.5 s: bubblewrap and the engines' imports, see validation_engine/warm.py). Only
-workers that consume the validation queue start one (a general worker never validates), and
-in a thread: Celery gives a new pool process 4 s to report that it is up. Imported through the
-`invenio_celery.signals` entry point (site/pyproject.toml), which Invenio-Celery loads with the app.
+Without this, the first validation of each worker process would run in a fresh worker and only
+then start the warm sandbox (validation_engine/warm.py). Only workers that consume the
+validation queue start one (a general worker never validates), and in the background: Celery
+gives a new pool process 4 s to report that it is up. Imported through the
+`invenio_celery.signals` entry point (site/pyproject.toml), which Invenio-Celery loads with the
+app.
 """
 
 import logging
-import threading
 
 from celery import signals
 
 from ..validation_engine.isolation import choose_sandbox
 from ..validation_engine.limits import ResourceLimits
-from ..validation_engine.warm import warm_sandbox
+from ..validation_engine.warm import start_in_background
 from .queues import validation_queue
 
 logger = logging.getLogger(__name__)
@@ -37,17 +37,13 @@ def note_validation_worker(sender, instance, **kwargs):
 
 @signals.worker_process_init.connect
 def start_warm_sandbox(**kwargs):
-    """In each new pool process of a validation worker: start the warm sandbox in the background."""
+    """In each new pool process of a validation worker: start the warm sandbox in the background.
+
+    The first task waits for it rather than starting a fresh worker beside it.
+    """
     if _validation_limits is None:
         return
-    sandbox_mode = _validation_limits.sandbox
-
-    def start():
-        try:
-            started = warm_sandbox(choose_sandbox(sandbox_mode))
-        except OSError as exc:  # bubblewrap required but unusable: each task reports it
-            logger.warning("no warm validation sandbox: %s", exc)
-            return
-        logger.info("warm validation sandbox %s", "started" if started else "not used here (no bubblewrap)")
-
-    threading.Thread(target=start, name="warm-sandbox-start", daemon=True).start()
+    try:
+        start_in_background(choose_sandbox(_validation_limits.sandbox))
+    except OSError as exc:  # bubblewrap required but unusable: each task reports it
+        logger.warning("no warm validation sandbox: %s", exc)
