@@ -7,9 +7,10 @@ Sends the ATLAS sbottom RegionA background-only workspace and one signal patch
 (``patch.sbottom_1000_131_1.json``) as two ``file`` parts of ``POST /api/models``,
 with a registry entry that leaves engine and format to be inferred, then polls
 ``GET /api/models/<id>/validation`` until the verdict, then until its report names its figures
-(the ``plots`` check: with the verdict today, later where figures are drawn after it). Reports
-the POST's own time, the time from the POST to the verdict and to the figures. Each submission
-starts when the previous one's figures are drawn, so the worker is idle.
+(the ``plots`` check, drawn by a task of its own after the verdict). Reports the POST's own
+time, the time from the POST to the verdict and to the figures. Each submission starts when the
+previous one's figures are drawn, so the worker is idle, and sends bytes the registry has not
+seen (unless ``--same-content``), so its content cache cannot answer in the engine's place.
 """
 
 import argparse
@@ -47,6 +48,17 @@ def two_files():
 def small_model():
     """(name, bytes) of pyhf's two-bin, one-channel model: the small-model case."""
     return [(SMALL_MODEL.name, SMALL_MODEL.read_bytes())]
+
+
+def never_seen(files):
+    """The same files with a unique run of JSON whitespace at the end of each.
+
+    The model is unchanged, but its bytes are new: the registry's content cache (which answers
+    a re-submission of identical files without the engine) cannot answer, so the engine runs,
+    as for a model submitted for the first time.
+    """
+    nonce = format(time.time_ns(), "b").replace("0", " ").replace("1", "\t").encode()
+    return [(name, content + b"\n" + nonce + b"\n") for name, content in files]
 
 
 def token():
@@ -112,6 +124,11 @@ def main():
         action="store_true",
         help="send pyhf's two-bin model (one small file) instead of the ATLAS pair",
     )
+    parser.add_argument(
+        "--same-content",
+        action="store_true",
+        help="send the same bytes every time (from the second on, the content cache answers)",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "var" / "bench" / "submission.json")
     args = parser.parse_args()
     if not args.base.startswith(("https://127.", "http://127.", "https://localhost", "http://localhost")):
@@ -124,7 +141,8 @@ def main():
     rows = []
     for number in range(1, args.repeat + 1):
         load_before = load_average()
-        posted, verdict, figures, status = submit_once(session, args.base, files, number)
+        sent = files if args.same_content else never_seen(files)
+        posted, verdict, figures, status = submit_once(session, args.base, sent, number)
         rows.append(
             {
                 "post_seconds": round(posted, 2),
@@ -138,6 +156,7 @@ def main():
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "files": [name for name, _ in files],
+        "same_content": args.same_content,
         "submissions": rows,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
