@@ -16,9 +16,11 @@ from invenio_db import db
 from invenio_db.uow import UnitOfWork
 from invenio_pidstore.errors import PIDDoesNotExistError
 from invenio_rdm_records.proxies import current_rdm_records, current_rdm_records_service
+from invenio_rdm_records.records.api import RDMDraft
 from invenio_search.engine import dsl
 from marshmallow import ValidationError
 
+from ..row_lock import locked_current
 from ..validation_runs.api import wait_for_verdict
 from ..validation_runs.state import PENDING, RUNNING
 from .models import SubmissionIdempotencyKey
@@ -216,6 +218,9 @@ def publish_when_judged(identity, draft_id, wait):
         record = current_rdm_records_service.publish(identity, draft_id).to_dict()
     except Exception:
         db.session.rollback()
+        # The figures task may have written the draft since this session loaded it: delete the
+        # row as committed now, locked, or the delete fails on a stale version.
+        locked_current(RDMDraft.pid.resolve(draft_id, registered_only=False))
         current_rdm_records_service.delete_draft(system_identity, draft_id)
         raise
     return record, include_in_domain_community(identity, record)

@@ -45,13 +45,25 @@ def draw_figures(self, recid, draft, fingerprint):
 
 
 def verdict_holder(recid, draft):
-    """(record, is it a draft): the draft, or the record it became when published before its figures."""
+    """(record, is it a draft): the draft, or the record it became when published before its figures.
+
+    A draft whose publication committed while this task waited for its row lock comes back
+    soft-deleted: its record holds the verdict then. (None, False) when neither exists (a
+    refused draft deleted meanwhile): there is nothing left to draw for.
+    """
     if draft:
         try:
-            return load(recid, draft=True), True
+            holder = load(recid, draft=True)
+            if not holder.model.is_deleted:
+                return holder, True
         except (PIDDoesNotExistError, NoResultFound):
-            db.session.rollback()
-    return load(recid, draft=False), False
+            pass
+        db.session.rollback()
+    try:
+        return load(recid, draft=False), False
+    except (PIDDoesNotExistError, NoResultFound):
+        db.session.rollback()
+        return None, False
 
 
 def figures_due(state, fingerprint):
@@ -112,12 +124,11 @@ def draw(recid, draft, fingerprint, workdir):
     files of the first. The row lock is not held while the sandbox draws.
     """
     record, _ = verdict_holder(recid, draft)
-    state = current(record)
-    if not figures_due(state, fingerprint):
+    if record is None or not figures_due(current(record), fingerprint):
         db.session.rollback()
         return None
     metadata = engine_metadata(record)
-    rows = inline_point_rows(state["report"])
+    rows = inline_point_rows(current(record)["report"])
     key = result_key(fingerprint, {"metadata": metadata, "point_rows": rows, "drawn": "figures"})
     known = known_figures(key)
     if known is not None:
@@ -147,10 +158,10 @@ def draw(recid, draft, fingerprint, workdir):
 def store_figures(recid, draft, fingerprint, drawing):
     """Store the figures on the draft, or on the record it became, if their verdict is still there."""
     record, is_draft = verdict_holder(recid, draft)
-    state = current(record)
-    if not figures_due(state, fingerprint):
+    if record is None or not figures_due(current(record), fingerprint):
         db.session.rollback()
         return False
+    state = current(record)
     report = state["report"]
     write_media_files(record, drawing.sources, set())
     if drawing.rows and drawing.tables:
