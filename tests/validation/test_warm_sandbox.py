@@ -137,7 +137,7 @@ def test_a_sandbox_started_by_a_thread_that_has_ended_keeps_running(models_dir):
 
 
 def test_nothing_a_job_starts_or_writes_reaches_the_next(probe_sandbox):
-    """A detached daemon, files in /tmp and /dev/shm, a changed mode: all gone before the next job."""
+    """A detached daemon, files in /tmp, /dev/shm and the output folder, a changed mode: all gone before the next job."""
     run, results = probe(
         probe_sandbox,
         """
@@ -146,6 +146,8 @@ def test_nothing_a_job_starts_or_writes_reaches_the_next(probe_sandbox):
         open("/tmp/left/locked/secret", "w").write("of job one")
         os.chmod("/tmp/left/locked", 0)
         open("/dev/shm/segment", "w").write("of job one")
+        os.makedirs("/job/out/left/locked")
+        os.chmod("/job/out/left/locked", 0)
         if os.fork() == 0:
             os.setsid()
             if os.fork():
@@ -173,10 +175,11 @@ def test_nothing_a_job_starts_or_writes_reaches_the_next(probe_sandbox):
         report("processes", others)
         report("tmp", os.listdir("/tmp"))
         report("shm", os.listdir("/dev/shm"))
+        report("out", os.listdir("/job/out"))
         """,
     )
     assert run.finished, run.stderr_tail
-    assert results == {"processes": [], "tmp": [], "shm": []}
+    assert results == {"processes": [], "tmp": [], "shm": [], "out": []}
 
 
 def test_a_job_sees_only_its_own_files(probe_sandbox, tmp_path):

@@ -46,6 +46,7 @@ from .isolation import (
     stderr_tail,
 )
 from .limits import MIB, ResourceLimits
+from .zygote import remove_contents
 
 logger = logging.getLogger(__name__)
 
@@ -265,13 +266,8 @@ class WarmSandbox:
 
     def _empty_folders(self) -> None:
         for folder in (self.inputs, self.outputs):
-            for name in os.listdir(folder) if os.path.isdir(folder) else []:
-                path = os.path.join(folder, name)
-                if os.path.isdir(path) and not os.path.islink(path):
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    with contextlib.suppress(OSError):
-                        os.unlink(path)
+            if os.path.isdir(folder):
+                remove_contents(folder)
 
     def _answer(self, deadline: float) -> dict[str, Any] | None:
         """The zygote's next line on the control socket, or None if it ended or the deadline passed."""

@@ -152,18 +152,28 @@ def empty_scratch() -> None:
     """
     mounted = mount_points()
     for directory in SCRATCH_DIRECTORIES:
-        if not os.path.isdir(directory):
+        if os.path.isdir(directory):
+            remove_contents(
+                directory,
+                keep=lambda path: any(point == path or point.startswith(path + "/") for point in mounted),
+            )
+
+
+def remove_contents(directory: str, keep: Callable[[str], bool] = lambda path: False) -> None:
+    """Remove every entry of `directory` but those `keep` names, modes a job set (000) included.
+
+    Used inside the sandbox on its scratch folders and by the caller on a job's folders.
+    """
+    for name in os.listdir(directory):
+        path = os.path.join(directory, name)
+        if keep(path):
             continue
-        for name in os.listdir(directory):
-            path = os.path.join(directory, name)
-            if any(point == path or point.startswith(path + "/") for point in mounted):
-                continue
-            if os.path.isdir(path) and not os.path.islink(path):
-                _make_removable(path)
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    os.unlink(path)
+        if os.path.isdir(path) and not os.path.islink(path):
+            _make_removable(path)
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
 
 def _make_removable(root: str) -> None:

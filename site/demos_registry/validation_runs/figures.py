@@ -124,11 +124,12 @@ def draw(recid, draft, fingerprint, workdir):
     files of the first. The row lock is not held while the sandbox draws.
     """
     record, _ = verdict_holder(recid, draft)
-    if record is None or not figures_due(current(record), fingerprint):
+    state = current(record) if record is not None else {}
+    if not figures_due(state, fingerprint):
         db.session.rollback()
         return None
     metadata = engine_metadata(record)
-    rows = inline_point_rows(current(record)["report"])
+    rows = inline_point_rows(state["report"])
     key = result_key(fingerprint, {"metadata": metadata, "point_rows": rows, "drawn": "figures"})
     known = known_figures(key)
     if known is not None:
@@ -158,10 +159,10 @@ def draw(recid, draft, fingerprint, workdir):
 def store_figures(recid, draft, fingerprint, drawing):
     """Store the figures on the draft, or on the record it became, if their verdict is still there."""
     record, is_draft = verdict_holder(recid, draft)
-    if record is None or not figures_due(current(record), fingerprint):
+    state = current(record) if record is not None else {}
+    if not figures_due(state, fingerprint):
         db.session.rollback()
         return False
-    state = current(record)
     report = state["report"]
     write_media_files(record, drawing.sources, set())
     if drawing.rows and drawing.tables:

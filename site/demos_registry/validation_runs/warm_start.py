@@ -19,20 +19,22 @@ from .queues import validation_queue
 
 logger = logging.getLogger(__name__)
 
-_validation_limits = None
-"""The configured limits, set in the worker's main process when it consumes the validation queue."""
+_sandbox_mode = None
+"""The configured sandbox (``ResourceLimits.sandbox``), set in the worker's main process when it
+consumes the validation queue; None in any other worker."""
 
 
 @signals.celeryd_after_setup.connect
 def note_validation_worker(sender, instance, **kwargs):
-    """In the worker's main process: does it consume the validation queue, and with which limits."""
-    global _validation_limits
+    """In the worker's main process: does it consume the validation queue, and in which sandbox."""
+    global _sandbox_mode
     flask_app = getattr(instance.app, "flask_app", None)
     if flask_app is None:
         return
     with flask_app.app_context():
         if validation_queue() in instance.app.amqp.queues.consume_from:
-            _validation_limits = ResourceLimits.from_dict(flask_app.config.get("DEMOS_VALIDATION_LIMITS"))
+            limits = ResourceLimits.from_dict(flask_app.config.get("DEMOS_VALIDATION_LIMITS"))
+            _sandbox_mode = limits.sandbox
 
 
 @signals.worker_process_init.connect
@@ -41,9 +43,9 @@ def start_warm_sandbox(**kwargs):
 
     The first task waits for it rather than starting a fresh worker beside it.
     """
-    if _validation_limits is None:
+    if _sandbox_mode is None:
         return
     try:
-        start_in_background(choose_sandbox(_validation_limits.sandbox))
+        start_in_background(choose_sandbox(_sandbox_mode))
     except OSError as exc:  # bubblewrap required but unusable: each task reports it
         logger.warning("no warm validation sandbox: %s", exc)
