@@ -23,8 +23,8 @@ interrupted load is resumed by running it again.
 """
 
 import argparse
+import hashlib
 import json
-import shutil
 import sys
 import time
 import uuid
@@ -121,8 +121,13 @@ def benchmark_entry(number, template, prefix):
     }
 
 
-def write_entries(folder, count, prefix="benchmark", start=0):
-    """Write entries ``start`` to ``start + count - 1`` (with their files) under folder; returns their folders."""
+def write_entries(folder, count, prefix="benchmark", start=0, distinct=False):
+    """Write entries ``start`` to ``start + count - 1`` (with their files) under folder; returns their folders.
+
+    With ``distinct`` every entry's files are bytes the registry has not seen (the template's
+    JSON followed by whitespace that encodes the entry's number and prefix; checksums declared
+    accordingly), so its content cache cannot answer: the engine and the figures run for each.
+    """
     folder = Path(folder)
     sources = templates()
     written = []
@@ -130,11 +135,35 @@ def write_entries(folder, count, prefix="benchmark", start=0):
         source_folder, template = sources[number % len(sources)]
         target = folder / f"{prefix}-{number:05d}"
         target.mkdir(parents=True, exist_ok=True)
+        entry = benchmark_entry(number, template, prefix)
         for item in template.get("files") or [{"file": template["file_location"]}]:
-            shutil.copyfile(source_folder / item["file"], target / item["file"])
-        (target / "entry.json").write_text(json.dumps(benchmark_entry(number, template, prefix), indent=1))
+            content = (source_folder / item["file"]).read_bytes()
+            if distinct:
+                content += b"\n" + whitespace_nonce(f"{prefix}/{number}") + b"\n"
+            (target / item["file"]).write_bytes(content)
+        if distinct:
+            declare_checksums(entry, target)
+        (target / "entry.json").write_text(json.dumps(entry, indent=1))
         written.append(target / "entry.json")
     return written
+
+
+def whitespace_nonce(text):
+    """Whitespace (valid after any JSON document) that differs for every text."""
+    digest = hashlib.sha256(text.encode()).digest()
+    return "".join(format(byte, "08b") for byte in digest).replace("0", " ").replace("1", "\t").encode()
+
+
+def declare_checksums(entry, folder):
+    """Set the entry's declared SHA-256 of each file to that of its file in folder."""
+    sums = {
+        item["file"]: hashlib.sha256((folder / item["file"]).read_bytes()).hexdigest()
+        for item in entry.get("files", [])
+    }
+    entry["files"] = [{**item, "sha256": sums[item["file"]]} for item in entry.get("files", [])]
+    if entry.get("checksum"):
+        main = hashlib.sha256((folder / entry["file_location"]).read_bytes()).hexdigest()
+        entry["checksum"] = f"sha256:{main}"
 
 
 def main():

@@ -35,7 +35,7 @@ os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "site"))
 
-from demos_registry.validation_engine.api import evaluate_patch_points  # noqa: E402
+from demos_registry.validation_engine.api import evaluate_patch_points, point_chunks  # noqa: E402
 from demos_registry.validation_engine.checks.patch_points import signal_points  # noqa: E402
 from demos_registry.validation_engine.context import Context  # noqa: E402
 from demos_registry.validation_engine.inputs import load_submission  # noqa: E402
@@ -133,8 +133,8 @@ def main():
         bare_seconds, bare = timed(bare_pyhf_point, bare_tasks, args.processes)
         print(f"bare pyhf, {args.processes} processes: {bare_seconds:.1f} s", flush=True)
 
-    chunks = [
-        (str(ARCHIVE), indices[start : start + args.chunk]) for start in range(0, len(indices), args.chunk)
+    chunks = [  # as the registry splits them (validation_runs/patch_points.py)
+        (str(ARCHIVE), [indices[k] for k in chunk]) for chunk in point_chunks(len(indices), args.chunk)
     ]
     registry_seconds, chunk_rows = timed(engine_chunk, chunks, args.processes)
     print(f"registry engine, {args.processes} processes: {registry_seconds:.1f} s", flush=True)

@@ -25,6 +25,7 @@ from demos_registry.validation_engine.api import (
     deferred_patch_points,
     evaluate_patch_points,
     merge_patch_points,
+    point_chunks,
 )
 from demos_registry.validation_engine.limits import MIB, ResourceLimits
 from demos_registry.validation_engine.point_results import merge_point_rows
@@ -139,6 +140,26 @@ def test_chunks_merge_to_the_unchunked_result_whatever_the_chunking(grid_files, 
     other_chunkings = [[rows], [rows[::-1]], [[row] for row in rows], [rows[:2], rows, rows[3:]]]
     for chunking in other_chunkings:
         assert merge_point_rows(chunking, len(SIGNAL_GRID)).to_dict() == merge_point_rows([rows], 6).to_dict()
+
+
+@pytest.mark.parametrize(
+    ("total", "size", "expected"),
+    [
+        (7, 3, [[0, 3, 6], [1, 4], [2, 5]]),
+        (6, 2, [[0, 3], [1, 4], [2, 5]]),
+        (2, 25, [[0, 1]]),
+        (0, 25, []),
+    ],
+)
+def test_chunks_interleave_the_points(total, size, expected):
+    assert point_chunks(total, size) == expected
+
+
+def test_chunks_of_a_real_patchset_hold_the_same_mix_of_regions():
+    """ATLAS ins1748602: 650 points, RegionA, B and C in index order; every chunk of 25 reaches into all three."""
+    chunks = point_chunks(650, 25)
+    assert len(chunks) == 26 and sorted(i for chunk in chunks for i in chunk) == list(range(650))
+    assert all(len(chunk) == 25 and min(chunk) < 26 and max(chunk) >= 624 for chunk in chunks)
 
 
 def test_a_chunk_whose_sandbox_dies_flags_its_points(grid_files, published):

@@ -149,6 +149,18 @@ def deferred_patch_points(report: dict[str, Any]) -> int:
     return int(details.get("points", 0)) if details.get("deferred") else 0
 
 
+def point_chunks(total: int, size: int) -> list[list[int]]:
+    """The point indices 0..total-1 in chunks of at most `size`, interleaved: chunk k holds k, k+n, k+2n, ...
+
+    Neighbouring points of a patchset are alike in cost (one region's, one mass range's), so
+    consecutive chunks differed up to 3x in time (ATLAS ins1748602: 0.5 s a point in RegionB,
+    1.8 s in RegionC) and the costliest region's chunks came last, leaving one worker alone
+    with them. Interleaved, every chunk holds the same mix and the workers finish together.
+    """
+    count = -(-total // size) if total > 0 else 0
+    return [list(range(first, total, count)) for first in range(count)]
+
+
 def evaluate_patch_points(
     paths: list[str],
     metadata: dict[str, Any] | None,

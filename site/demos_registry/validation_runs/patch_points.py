@@ -19,7 +19,7 @@ from celery import chord, shared_task
 from flask import current_app
 from invenio_db import db
 
-from ..validation_engine.api import evaluate_patch_points, merge_patch_points
+from ..validation_engine.api import evaluate_patch_points, merge_patch_points, point_chunks
 from ..validation_engine.point_results import CHECK_ID, not_evaluated_row
 from ..validation_policies.api import judge, policy_for_record
 from .api import (
@@ -42,14 +42,9 @@ POINT_TABLE_DETAILS = "rows"
 """The per-point rows: kept on the record while small, else only in the stored table files."""
 
 
-def chunks_of(total, size):
-    """The point indices 0..total-1 in consecutive chunks of at most size."""
-    return [list(range(start, min(start + size, total))) for start in range(0, total, size)]
-
-
 def fan_out(recid, draft, fingerprint, report, total):
     """Mark the record as evaluating its points and queue the chunks and the merge."""
-    chunks = chunks_of(total, current_app.config["DEMOS_VALIDATION_POINTS_PER_CHUNK"])
+    chunks = point_chunks(total, current_app.config["DEMOS_VALIDATION_POINTS_PER_CHUNK"])
     record = load(recid, draft)
     transition(
         record,
