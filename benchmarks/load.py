@@ -61,9 +61,10 @@ class Target:
                 "get": f"{self.base}/api/models/{record_id}",
                 "file": f"{self.base}/api/models/{record_id}/file",
             }[operation]
+        # The REST API's facet parameter is domain=...; "f=domain:..." (the search page's) filters nothing.
         return {
             "search": f"{self.base}/api/records?q={term}&size=10",
-            "filter": f"{self.base}/api/records?f=domain:{domain}&size=10",
+            "filter": f"{self.base}/api/records?domain={domain}&size=10",
             "get": f"{self.base}/api/records/{record_id}",
             "file": f"{self.base}/api/records/{record_id}/files/{key}/content",
         }[operation]

@@ -6,7 +6,7 @@ model's search document — new ids, domains, collaborations, engines, tags and 
 per copy — up to each size, then times, in-process:
 
 - ``records service``: the search ``/api/records`` runs (anonymous, 10 hits, every facet, hits
-  serialised), for full text (``q=model``) and a facet filter (``f=domain:neutrino``);
+  serialised), for full text (``q=model``) and a facet filter (``domain=neutrino``);
 - ``search server, hits only``: that search's request without its aggregations;
 - ``search server, aggregations only``: its aggregations alone (``size: 0``).
 
