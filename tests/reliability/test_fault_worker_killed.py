@@ -8,9 +8,11 @@ does not wait the production half hour. Both brokers are exercised when RabbitMQ
 on this machine; the Redis case always runs.
 """
 
+import io
 import json
 import os
 import re
+import tarfile
 import time
 import uuid
 from pathlib import Path
@@ -129,10 +131,12 @@ def start_worker(
     )
     started = []
 
-    def start(name):
+    def start(name, **settings):
         log = tmp_path / f"{name}.log"
         queues = ",".join(dict.fromkeys([delivery["queue"], delivery["validation_queue"]]))
-        context = celery_worker(env, log, queue=queues)
+        context = celery_worker(
+            {**env, **{f"INVENIO_{key}": value for key, value in settings.items()}}, log, queue=queues
+        )
         started.append(context)
         return context.__enter__(), log
 
@@ -141,7 +145,7 @@ def start_worker(
         context.__exit__(None, None, None)
 
 
-def sbottom_draft(client, headers, shared_models):
+def sbottom_draft(client, headers, shared_models, archive=None):
     """A draft of the ATLAS sbottom likelihood whose upload queues its validation.
 
     Its reference points carry a label of their own: inputs no earlier run had, so the engine
@@ -159,14 +163,14 @@ def sbottom_draft(client, headers, shared_models):
         },
     )
     draft = create_draft(client, headers, payload).json
-    archive = shared_models / SBOTTOM / entry["file_location"]
+    archive = archive or shared_models / SBOTTOM / entry["file_location"]
     upload_file(client, headers, draft["id"], archive.name, archive.read_bytes())
     return draft["id"]
 
 
-def received_validations(log):
-    """Ids of the validation tasks a worker received, from its log."""
-    return set(re.findall(r"validate_model\[([0-9a-f-]+)\] received", log.read_text()))
+def received_validations(log, task="validate_model"):
+    """Ids of the tasks of one kind (by default the validations) a worker received, from its log."""
+    return set(re.findall(rf"{task}\[([0-9a-f-]+)\] received", log.read_text()))
 
 
 def wait_until_running(client, headers, draft_id):
@@ -197,3 +201,73 @@ def test_killed_worker_validation_is_delivered_again(start_worker, client, api_h
     started = [entry for entry in state["history"] if entry["status"] == "running"]
     assert len(started) >= 2, state["history"]
     assert received_validations(second_log) & received_validations(first_log), second_log.read_text()[-3000:]
+
+
+CHUNKED_POINTS = {
+    "DEMOS_VALIDATION_MAX_PATCH_POINTS": "None",
+    "DEMOS_VALIDATION_INLINE_PATCH_POINTS": "0",
+    "DEMOS_VALIDATION_POINTS_PER_CHUNK": "3",
+}
+"""No signal point in the run itself, three per chunk: a chunk of ATLAS points takes ~5 s, long enough to be killed in."""
+SIX_POINTS = [
+    "patch.sbottom_1300_850_60.json",  # the one of the reference points
+    "patch.sbottom_1000_131_1.json",
+    "patch.sbottom_1000_205_60.json",
+    "patch.sbottom_1000_230_100.json",
+    "patch.sbottom_1300_205_60.json",
+    "patch.sbottom_1400_250_60.json",
+]
+
+
+def six_point_archive(shared_models, folder):
+    """RegionA of the ATLAS archive with six of its signal patches, as a .tar.gz (the published layout)."""
+    with tarfile.open(shared_models / SBOTTOM / "pyhf-ins1748602-probability-models.tar.gz") as published:
+        members = {
+            member.name: published.extractfile(member).read()
+            for member in published.getmembers()
+            if member.name in {"RegionA/BkgOnly.json", *(f"RegionA/{name}" for name in SIX_POINTS)}
+        }
+    assert len(members) == 7, sorted(members)
+    archive = folder / "sbottom-six-points.tar.gz"
+    with tarfile.open(archive, "w:gz") as output:
+        for name, content in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            output.addfile(info, io.BytesIO(content))
+    return archive
+
+
+def wait_for_chunk(client, headers, draft_id, log):
+    """Poll (fast) until the worker has received a chunk of signal points; returns the state."""
+    deadline = time.monotonic() + RUNNING_TIMEOUT
+    while time.monotonic() < deadline:
+        state = validation_state(client, headers, draft_id)
+        if received_validations(log, "evaluate_point_chunk"):
+            return state
+        time.sleep(0.1)
+    pytest.fail(f"no chunk of signal points reached the worker within {RUNNING_TIMEOUT} s: {state}")
+
+
+def test_killed_worker_chunk_of_signal_points_is_delivered_again(
+    start_worker, client, api_headers, shared_models, tmp_path
+):
+    """SIGKILL inside a chunk task → the chunk comes back to a new worker → all six points merged."""
+    first_worker, first_log = start_worker("killed-in-chunk", **CHUNKED_POINTS)
+    draft_id = sbottom_draft(client, api_headers, shared_models, six_point_archive(shared_models, tmp_path))
+    wait_for_chunk(client, api_headers, draft_id, first_log)
+    kill_worker(first_worker)
+    state = validation_state(client, api_headers, draft_id)
+    assert state["status"] == "running" and state["points"]["done"] < 6, f"killed too late: {state}"
+
+    _, second_log = start_worker("second", **CHUNKED_POINTS)
+    state = wait_for_verdict(client, api_headers, draft_id, timeout=REDELIVERY_TIMEOUT, worker_log=second_log)
+
+    assert state["points"] == {"done": 6, "total": 6, "chunks": 2}, state["history"][-3:]
+    check = next(check for check in state["report"]["checks"] if check["id"] == "patch_points")
+    rows = check["details"]["rows"]
+    assert sorted(row["name"] for row in rows) == sorted(SIX_POINTS), rows
+    assert all(row["status"] == "ok" and 0.0 < row["cls_obs"] <= 1.0 for row in rows), rows
+    killed_chunks = received_validations(first_log, "evaluate_point_chunk")
+    assert killed_chunks & received_validations(second_log, "evaluate_point_chunk"), second_log.read_text()[
+        -3000:
+    ]
