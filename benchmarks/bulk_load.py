@@ -136,13 +136,15 @@ def write_entries(folder, count, prefix="benchmark", start=0, distinct=False):
         target = folder / f"{prefix}-{number:05d}"
         target.mkdir(parents=True, exist_ok=True)
         entry = benchmark_entry(number, template, prefix)
+        digests = {}
         for item in template.get("files") or [{"file": template["file_location"]}]:
             content = (source_folder / item["file"]).read_bytes()
             if distinct:
                 content += b"\n" + whitespace_nonce(f"{prefix}/{number}") + b"\n"
             (target / item["file"]).write_bytes(content)
+            digests[item["file"]] = hashlib.sha256(content).hexdigest()
         if distinct:
-            declare_checksums(entry, target)
+            declare_checksums(entry, digests)
         (target / "entry.json").write_text(json.dumps(entry, indent=1))
         written.append(target / "entry.json")
     return written
@@ -154,16 +156,11 @@ def whitespace_nonce(text):
     return "".join(format(byte, "08b") for byte in digest).replace("0", " ").replace("1", "\t").encode()
 
 
-def declare_checksums(entry, folder):
-    """Set the entry's declared SHA-256 of each file to that of its file in folder."""
-    sums = {
-        item["file"]: hashlib.sha256((folder / item["file"]).read_bytes()).hexdigest()
-        for item in entry.get("files", [])
-    }
-    entry["files"] = [{**item, "sha256": sums[item["file"]]} for item in entry.get("files", [])]
+def declare_checksums(entry, digests):
+    """Set the entry's declared SHA-256 of each file (and of its main file) to ``digests[file]``."""
+    entry["files"] = [{**item, "sha256": digests[item["file"]]} for item in entry.get("files", [])]
     if entry.get("checksum"):
-        main = hashlib.sha256((folder / entry["file_location"]).read_bytes()).hexdigest()
-        entry["checksum"] = f"sha256:{main}"
+        entry["checksum"] = f"sha256:{digests[entry['file_location']]}"
 
 
 def main():

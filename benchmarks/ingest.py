@@ -68,17 +68,21 @@ def time_import(count, folder, distinct, base, timeout):
 
 
 def wait_for_figures(base, record_ids, deadline):
-    """Return once the validation report of every record lists its figures."""
+    """Return once the validation report of every record names its figures."""
     session = requests.Session()
     for record_id in record_ids:  # drawn roughly in import order: one record polled at a time
-        while True:
-            response = session.get(f"{base}/api/models/{record_id}/validation", timeout=30, verify=False)
-            response.raise_for_status()
-            if response.json()["validation"]["report"].get("plots"):
-                break
+        while not figures_drawn(session, base, record_id):
             if time.monotonic() > deadline:
                 sys.exit(f"the figures of {record_id} were not drawn in time: is the worker running?")
             time.sleep(0.5)
+
+
+def figures_drawn(session, base, record_id):
+    """Whether the report of the verdict names its figures (the plots check)."""
+    response = session.get(f"{base}/api/records/{record_id}/validation", timeout=60, verify=False)
+    response.raise_for_status()
+    checks = (response.json().get("report") or {}).get("checks", [])
+    return any(check.get("id") == "plots" for check in checks)
 
 
 def validation_status(session, base, record_id):

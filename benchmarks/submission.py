@@ -24,7 +24,8 @@ from pathlib import Path
 
 import requests
 import urllib3
-from ingest import FINISHED, invenio, validation_status
+from bulk_load import whitespace_nonce
+from ingest import FINISHED, figures_drawn, invenio, validation_status
 from load import load_average, machine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +58,7 @@ def never_seen(files):
     a re-submission of identical files without the engine) cannot answer, so the engine runs,
     as for a model submitted for the first time.
     """
-    nonce = format(time.time_ns(), "b").replace("0", " ").replace("1", "\t").encode()
+    nonce = whitespace_nonce(str(time.time_ns()))
     return [(name, content + b"\n" + nonce + b"\n") for name, content in files]
 
 
@@ -67,14 +68,6 @@ def token():
         "tokens", "create", "-n", f"submission-bench-{time.time():.0f}", "-u", "admin@demos.local"
     )
     return output.strip().splitlines()[-1]
-
-
-def figures_drawn(session, base, record_id):
-    """Whether the report of the verdict names its figures (the plots check)."""
-    response = session.get(f"{base}/api/records/{record_id}/validation", timeout=60, verify=False)
-    response.raise_for_status()
-    checks = (response.json().get("report") or {}).get("checks", [])
-    return any(check.get("id") == "plots" for check in checks)
 
 
 def submit_once(session, base, files, number):
