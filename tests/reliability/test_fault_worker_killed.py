@@ -168,7 +168,7 @@ def sbottom_draft(client, headers, shared_models, archive=None):
     return draft["id"]
 
 
-def received_validations(log, task="validate_model"):
+def received_tasks(log, task="validate_model"):
     """Ids of the tasks of one kind (by default the validations) a worker received, from its log."""
     return set(re.findall(rf"{task}\[([0-9a-f-]+)\] received", log.read_text()))
 
@@ -200,7 +200,7 @@ def test_killed_worker_validation_is_delivered_again(start_worker, client, api_h
     # run can be handed out once more before it is acknowledged: the verdict is the same.
     started = [entry for entry in state["history"] if entry["status"] == "running"]
     assert len(started) >= 2, state["history"]
-    assert received_validations(second_log) & received_validations(first_log), second_log.read_text()[-3000:]
+    assert received_tasks(second_log) & received_tasks(first_log), second_log.read_text()[-3000:]
 
 
 CHUNKED_POINTS = {
@@ -242,7 +242,7 @@ def wait_for_chunk(client, headers, draft_id, log):
     deadline = time.monotonic() + RUNNING_TIMEOUT
     while time.monotonic() < deadline:
         state = validation_state(client, headers, draft_id)
-        if received_validations(log, "evaluate_point_chunk"):
+        if received_tasks(log, "evaluate_point_chunk"):
             return state
         time.sleep(0.1)
     pytest.fail(f"no chunk of signal points reached the worker within {RUNNING_TIMEOUT} s: {state}")
@@ -267,7 +267,5 @@ def test_killed_worker_chunk_of_signal_points_is_delivered_again(
     rows = check["details"]["rows"]
     assert sorted(row["name"] for row in rows) == sorted(SIX_POINTS), rows
     assert all(row["status"] == "ok" and 0.0 < row["cls_obs"] <= 1.0 for row in rows), rows
-    killed_chunks = received_validations(first_log, "evaluate_point_chunk")
-    assert killed_chunks & received_validations(second_log, "evaluate_point_chunk"), second_log.read_text()[
-        -3000:
-    ]
+    killed_chunks = received_tasks(first_log, "evaluate_point_chunk")
+    assert killed_chunks & received_tasks(second_log, "evaluate_point_chunk"), second_log.read_text()[-3000:]

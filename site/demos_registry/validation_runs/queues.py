@@ -26,9 +26,8 @@ def validation_queue(celery_app=None):
 
     Outside an app context — a chord's callback is sent by the result backend after the last
     chunk's task returned and closed its context — the setting is read from the Flask app the
-    Celery app was made from. (The callback went
-    to the default queue before, which a worker given another queue never consumes: a
-    patchset's points stayed "running" for ever.)
+    Celery app was made from. (The callback went to the default queue before, which a worker
+    given another queue never consumes: a patchset's points stayed "running" for ever.)
     """
     if has_app_context():
         return current_app.config.get("DEMOS_VALIDATION_QUEUE", DEFAULT_VALIDATION_QUEUE)
