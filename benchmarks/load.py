@@ -6,8 +6,10 @@ Against a server run the production way (benchmarks/serve.sh: gunicorn, 2 worker
 HTTPS) holding the bulk-loaded models (benchmarks/bulk_load.py). Loopback only.
 
 Every cell runs one load pattern against one API for ``--duration`` seconds, with
-the four operations mixed in equal parts: full-text search (10 hits), facet filter
-(10 hits), record GET and file download, on random records of the benchmark data.
+its operations mixed in equal parts: full-text search (10 hits), facet filter
+(10 hits), record GET and file download, on random records of the benchmark data; for
+Invenio's side also the record's landing page (``/records/<id>``, HTML), which /api/models
+has no counterpart of.
 Patterns: closed loop with 1 and 10 users (no think time), open loop with Poisson
 arrivals at 5, 10 and 20 requests/s. In the open loop, latency counts from the
 scheduled arrival, so time spent waiting for a free connection is included (no
@@ -36,17 +38,21 @@ import urllib3
 BENCHMARK_TAG = "benchmark-data"
 SEARCH_TERMS = ["counting", "background", "signal", "neutrino", "excess", "resonance", "higgs", "pedagogical"]
 DOMAINS = ["particle", "hadron", "nuclear", "neutrino", "astroparticle", "laser-plasma"]
-OPERATIONS = ("search", "filter", "get", "file")
+OPERATIONS = {
+    "models": ("search", "filter", "get", "file"),
+    "records": ("search", "filter", "get", "landing", "file"),
+}
 CLOSED_USERS = (1, 10)
 OPEN_RATES = (5, 10, 20)
 
 
 class Target:
-    """The URLs of the four operations on one API."""
+    """The URLs of the operations of one API."""
 
     def __init__(self, api, base, records):
         """records: (id, file key) pairs of the benchmark data."""
         self.api = api
+        self.operations = OPERATIONS[api]
         self.base = base.rstrip("/")
         self.records = records
 
@@ -66,6 +72,7 @@ class Target:
             "search": f"{self.base}/api/records?q={term}&size=10",
             "filter": f"{self.base}/api/records?domain={domain}&size=10",
             "get": f"{self.base}/api/records/{record_id}",
+            "landing": f"{self.base}/records/{record_id}",
             "file": f"{self.base}/api/records/{record_id}/files/{key}/content",
         }[operation]
 
@@ -131,7 +138,7 @@ def closed_loop(target, users, duration, verify, seed):
         session = new_session(verify)
         turn = number
         while time.monotonic() < deadline:
-            operation = OPERATIONS[turn % len(OPERATIONS)]
+            operation = target.operations[turn % len(target.operations)]
             turn += 1
             url = target.url(operation, rng)
             started = time.monotonic()
@@ -167,7 +174,7 @@ def open_loop(target, rate, duration, verify, seed):
             arrival += rng.expovariate(rate)
             if arrival - started >= duration:
                 break
-            operation = OPERATIONS[turn % len(OPERATIONS)]
+            operation = target.operations[turn % len(target.operations)]
             turn += 1
             url = target.url(operation, rng)
             time.sleep(max(0.0, arrival - time.monotonic()))
@@ -238,7 +245,7 @@ def warm_up(targets, verify):
     session = new_session(verify)
     for target in targets:
         for _ in range(4):
-            for operation in OPERATIONS:
+            for operation in target.operations:
                 call(session, target.url(operation, rng))
 
 
@@ -263,7 +270,7 @@ def run_cell(pattern, load, target, duration, verify, seed):
                 **summary(recorder.latencies[operation], recorder.errors[operation], elapsed),
                 "statuses": dict(recorder.statuses[operation]),
             }
-            for operation in OPERATIONS
+            for operation in target.operations
         },
     }
 
@@ -291,7 +298,7 @@ def markdown(result):
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for cell in result["cells"]:
-        rows = [*((op, cell["operations"][op]) for op in OPERATIONS), ("all", cell["all"])]
+        rows = [*cell["operations"].items(), ("all", cell["all"])]
         for operation, stats in rows:
             lines.append(
                 f"| {cell_label(cell)} | /api/{cell['api']} | {operation} | {stats['requests']} | "

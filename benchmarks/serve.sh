@@ -4,7 +4,8 @@
 # database (demos_bench), files and logs (var/bench/), until Ctrl-C.
 #
 # Differences from scripts/run, on purpose:
-# - no web assets (the benchmarks call the REST API only) and no demo models;
+# - no web assets (the API benchmarks need none; DEMOS_BENCH_ASSETS=1 builds them for
+#   benchmarks/search_page.py, as scripts/run does) and no demo models;
 # - the rate limits stay enforced (their Redis round trips are part of every
 #   request) but with budgets a load test does not exhaust;
 # - one Celery worker (DEMOS_BENCH_CONCURRENCY processes, 1 by default: the configuration
@@ -14,7 +15,8 @@
 # so that they reach the same database, search server and DataCite server.
 #
 # Environment: DEMOS_BENCH_PORT (5100), DEMOS_BENCH_DATABASE (demos_bench),
-# DEMOS_WEB_WORKERS (2), DEMOS_BENCH_CONCURRENCY (1), INVENIO_REDIS_URL (localhost:6379, dbs 0-5).
+# DEMOS_WEB_WORKERS (2), DEMOS_BENCH_CONCURRENCY (1), DEMOS_BENCH_ASSETS (0),
+# INVENIO_REDIS_URL (localhost:6379, dbs 0-5).
 set -euo pipefail
 export DEMOS_VAR=${DEMOS_VAR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/var/bench}
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
@@ -51,6 +53,11 @@ ensure_datacite
     done
     printf 'export PATH=%q:"$PATH"\n' "$VENV/bin"
 } >"$VAR/env.sh"
+
+if [ "${DEMOS_BENCH_ASSETS:-0}" = 1 ]; then
+    step "Web assets (for the search page benchmark)"
+    build_assets
+fi
 
 step "Instance (no demo models)"
 invenio demos setup --no-demo-models || die "setup failed"

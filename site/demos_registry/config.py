@@ -83,6 +83,7 @@ from .records_ui.config import (
     DEMOS_DETAIL_SIDE_BAR_TEMPLATES,
     DEMOS_RECORD_LANDING_PAGE_TEMPLATE,
 )
+from .search.aggregations import RegistryCommunityRecordSearchOptions, RegistrySearchOptions
 from .search.config import REGISTRY_SEARCH, REGISTRY_SEARCH_DRAFTS, registry_facets
 
 
@@ -119,6 +120,8 @@ CELERY_RESULT_BACKEND = _redis_db(2)
 RATELIMIT_STORAGE_URI = _redis_db(3)
 COMMUNITIES_IDENTITIES_CACHE_REDIS_URL = _redis_db(4)
 IIIF_CACHE_REDIS_URL = _redis_db(0)
+# Who holds an action: read from the cache once per request, not once per permission check.
+ACCESS_CACHE = "demos_registry.access_cache:access_cache"
 
 BROKER_URL = _env("BROKER_URL", _redis_db(5))
 CELERY_BROKER_URL = BROKER_URL
@@ -300,6 +303,9 @@ RDM_PERMISSION_POLICY = DemosRecordPermissionPolicy
 RDM_SEARCH = REGISTRY_SEARCH
 RDM_SORT_OPTIONS = {**INVENIO_SORT_OPTIONS, **QUALITY_SORT_OPTIONS}
 RDM_SEARCH_DRAFTS = REGISTRY_SEARCH_DRAFTS
+# Facet counts asked apart from the hits and kept until the index changes (search/aggregations.py).
+RDM_SEARCH_OPTIONS_CLS = RegistrySearchOptions
+RDM_COMMUNITY_RECORD_SEARCH_OPTIONS_CLS = RegistryCommunityRecordSearchOptions
 APP_RDM_RECORD_LANDING_PAGE_TEMPLATE = DEMOS_RECORD_LANDING_PAGE_TEMPLATE
 APP_RDM_DETAIL_SIDE_BAR_TEMPLATES = DEMOS_DETAIL_SIDE_BAR_TEMPLATES
 

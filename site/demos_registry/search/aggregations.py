@@ -1,0 +1,91 @@
+"""Aggregations of record searches: asked apart from the hits, and kept until the index changes.
+
+A search page shows ten hits and ten facets. On the embedded search server (osmem-server
+0.1.6) a terms aggregation costs ~0.14 µs per document per *mapped field of the index*, and
+the RDM record index maps ~180 fields: ~80 ms per facet at 1,000 models, a second for the ten
+facets of every search (benchmarks/README.md), while the hits cost a few milliseconds. So a
+search with aggregations goes out as two requests: its hits without aggregations, and its
+aggregations alone (``size: 0``, no post filter — they never saw it, so a facet filter reuses
+the counts of the same query without it).
+
+- On OpenSearch the second request is what the shard request cache keeps until the next
+  refresh (``request_cache=true``), so nothing else is needed.
+- osmem keeps nothing. There the registry keeps the aggregations in the application cache
+  (Redis), keyed by the request and by the index's write counter (``_stats`` →
+  ``indexing.index_total``: every index, update and delete raises it, and osmem makes a write
+  searchable at once). A write therefore always gives the next search fresh counts; what
+  reached the cache under an older counter is never read again and expires.
+
+The response is the one Invenio builds from a single request (same hits, same aggregations:
+``tests/test_search_aggregations.py``). Configured as the ``search_cls`` of the record search
+options (``RDM_SEARCH_OPTIONS_CLS``, ``RDM_COMMUNITY_RECORD_SEARCH_OPTIONS_CLS``).
+"""
+
+import hashlib
+import json
+
+from flask import current_app
+from invenio_cache import current_cache
+from invenio_rdm_records.services.config import RDMCommunityRecordSearchOptions, RDMSearchOptions
+from invenio_search.api import RecordsSearchV2
+from invenio_search.engine import dsl
+
+CACHE_PREFIX = "demos:search-aggregations:"
+CACHE_SECONDS = 3600
+"""Entries outlive no write (the key changes with it); this only bounds the memory of stale ones."""
+
+
+class SeparateAggregationsSearch(RecordsSearchV2):
+    """A records search that asks its aggregations apart from its hits (see the module)."""
+
+    def execute(self, ignore_cache=False):
+        """The response of hits and aggregations, as one request would return it."""
+        if not ignore_cache and hasattr(self, "_response"):
+            return self._response
+        body = self.to_dict()
+        aggregations = body.pop("aggs", None)
+        if not aggregations:
+            return super().execute(ignore_cache=ignore_cache)
+        client = dsl.connections.get_connection(self._using)
+        index = ",".join(self._index) if isinstance(self._index, list | tuple) else self._index
+        response = client.search(index=index, body=body, **self._params)
+        request = {"size": 0, "aggs": aggregations}
+        if "query" in body:
+            request["query"] = body["query"]
+        response["aggregations"] = self._aggregations(client, index, request)
+        self._response = self._response_class(self, response)
+        return self._response
+
+    def _aggregations(self, client, index, request):
+        params = {**self._params, "request_cache": "true"}
+        if not current_app.config.get("DEMOS_EMBEDDED_SEARCH"):
+            return client.search(index=index, body=request, **params)["aggregations"]
+        counter = write_counter(client, index)
+        shared = {name: value for name, value in params.items() if name != "preference"}
+        identity = json.dumps([index, counter, request, shared], sort_keys=True, default=str)
+        key = CACHE_PREFIX + hashlib.sha256(identity.encode()).hexdigest()
+        aggregations = current_cache.get(key)
+        if aggregations is None:
+            aggregations = client.search(index=index, body=request, **params)["aggregations"]
+            current_cache.set(key, aggregations, timeout=CACHE_SECONDS)
+        return aggregations
+
+
+def write_counter(client, index):
+    """How many writes (index, update, delete) the indices behind ``index`` have taken."""
+    stats = client.indices.stats(
+        index=index, metric="indexing", filter_path="_all.primaries.indexing.index_total"
+    )
+    return stats["_all"]["primaries"]["indexing"]["index_total"]
+
+
+class RegistrySearchOptions(RDMSearchOptions):
+    """RDM's record search options, asking aggregations apart (``RDM_SEARCH_OPTIONS_CLS``)."""
+
+    search_cls = SeparateAggregationsSearch
+
+
+class RegistryCommunityRecordSearchOptions(RDMCommunityRecordSearchOptions):
+    """The same for a community's records (``RDM_COMMUNITY_RECORD_SEARCH_OPTIONS_CLS``)."""
+
+    search_cls = SeparateAggregationsSearch
