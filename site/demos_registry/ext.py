@@ -8,6 +8,7 @@ from .models_api.resources import ModelsResource, ModelsResourceConfig
 from .models_api.services import ModelsService, ModelsServiceConfig
 from .oai.server import init_oai_server
 from .request_limits import init_request_limits
+from .validation_runs.index import register_validation_summary_dumper
 
 
 class DemosRegistry:
@@ -28,6 +29,8 @@ class DemosRegistry:
         init_request_limits(app)
         init_mail_sink(app)
         allow_special_email_domains(app)
+        # A class attribute of the record classes: the index holds the verdict's summary.
+        register_validation_summary_dumper()
 
     @staticmethod
     def init_config(app):

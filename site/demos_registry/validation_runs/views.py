@@ -8,9 +8,9 @@ Errors are JSON with status, message and, for bad input, the field.
 """
 
 from flask import Blueprint, g, jsonify, request
+from flask_principal import PermissionDenied
 from invenio_access.permissions import authenticated_user
 from invenio_pidstore.errors import PIDDoesNotExistError
-from invenio_records_resources.services.errors import PermissionDeniedError
 from sqlalchemy.exc import NoResultFound
 
 from .service import ValidationActionError, override, read_state, revalidate
@@ -33,7 +33,9 @@ def create_api_blueprint(app):
     def not_found(exc):
         return error(404, "The record does not exist.")
 
-    @blueprint.errorhandler(PermissionDeniedError)
+    # PermissionDenied: the base of PermissionDeniedError and of RecordPermissionDeniedError, which
+    # is not a PermissionDeniedError (a restricted record's read raised past this handler: 500).
+    @blueprint.errorhandler(PermissionDenied)
     def forbidden(exc):
         if authenticated_user not in g.identity.provides:
             return error(401, "Log in or send a personal access token.")
