@@ -1,7 +1,7 @@
 """Facet counts of record searches: asked apart from the hits, cached until the index changes.
 
 The records search sends its aggregations as a request of their own, kept in the cache under
-the index's write counter on the embedded search server (site/demos_registry/search/aggregations.py).
+the state of the indices (writes, index uuids) on the embedded search server (site/demos_registry/search/aggregations.py).
 These tests hold it to what Invenio's one-request search returns, and show that no write
 (publish, restricted record, removal from the index) is ever answered with old counts.
 """
@@ -26,7 +26,7 @@ from rest_helpers import (
 )
 from test_validation_runs import MODEL_FILE
 
-from demos_registry.search.aggregations import CACHE_PREFIX, write_counter
+from demos_registry.search.aggregations import CACHE_PREFIX, index_state
 from demos_registry.submissions.service import include_in_domain_community
 
 
@@ -68,7 +68,7 @@ def tag():
 
 def test_counts_follow_every_write_and_are_cached_between_them(client, api_headers, shared_models, tag):
     first = published(client, api_headers, shared_models, tag)
-    counter = write_counter(current_search_client, "*")
+    state = index_state(current_search_client, "*")
     before = cached_aggregations()
     assert tag_counts(client, tag) == (1, 1)
     kept = cached_aggregations() - before
@@ -79,7 +79,7 @@ def test_counts_follow_every_write_and_are_cached_between_them(client, api_heade
     )
 
     published(client, api_headers, shared_models, tag)
-    assert write_counter(current_search_client, "*") > counter
+    assert index_state(current_search_client, "*") != state
     assert tag_counts(client, tag) == (2, 2)
 
     current_rdm_records_service.indexer.delete(RDMRecord.pid.resolve(first))
@@ -141,3 +141,22 @@ def test_the_response_is_the_one_invenio_builds_from_one_request(app, researcher
     finally:
         current_app.config["RDM_SEARCH_OPTIONS_CLS"] = ours
     assert expected[2]["tag"]["buckets"] and "domain" in expected[2]
+
+
+def test_the_state_changes_with_a_deletion_and_with_an_index_made_anew(app):
+    """A refilled index (the in-memory server restarted) never meets the cached entries of the one before."""
+    name = f"demos-test-aggregations-{uuid.uuid4().hex[:8]}"
+    client = current_search_client
+    try:
+        client.indices.create(index=name)
+        client.index(index=name, id="1", body={"title": "one"}, refresh=True)
+        written = index_state(client, name)
+        client.delete(index=name, id="1", refresh=True)
+        deleted = index_state(client, name)
+        assert deleted != written
+        client.indices.delete(index=name)
+        client.indices.create(index=name)
+        client.index(index=name, id="1", body={"title": "one"}, refresh=True)
+        assert index_state(client, name) != written
+    finally:
+        client.indices.delete(index=name, ignore=[404])

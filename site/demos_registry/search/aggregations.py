@@ -11,10 +11,12 @@ the counts of the same query without it).
 - On OpenSearch the second request is what the shard request cache keeps until the next
   refresh (``request_cache=true``), so nothing else is needed.
 - osmem keeps nothing. There the registry keeps the aggregations in the application cache
-  (Redis), keyed by the request and by the index's write counter (``_stats`` →
-  ``indexing.index_total``: every index, update and delete raises it, and osmem makes a write
-  searchable at once). A write therefore always gives the next search fresh counts; what
-  reached the cache under an older counter is never read again and expires.
+  (Redis), keyed by the request and by the state of the indices behind it (``_stats``: the
+  number of documents indexed and deleted, every update counts as one indexed, and the uuid of
+  each index, so that an index made anew, e.g. refilled after a restart of the in-memory
+  server, never matches an entry of the one before; osmem makes a write searchable at once).
+  A write therefore always gives the next search fresh counts; what reached the cache under an
+  older state is never read again and expires.
 
 The response is the one Invenio builds from a single request (same hits, same aggregations:
 ``tests/test_search_aggregations.py``). Configured as the ``search_cls`` of the record search
@@ -60,9 +62,9 @@ class SeparateAggregationsSearch(RecordsSearchV2):
         params = {**self._params, "request_cache": "true"}
         if not current_app.config.get("DEMOS_EMBEDDED_SEARCH"):
             return client.search(index=index, body=request, **params)["aggregations"]
-        counter = write_counter(client, index)
+        state = index_state(client, index)
         shared = {name: value for name, value in params.items() if name != "preference"}
-        identity = json.dumps([index, counter, request, shared], sort_keys=True, default=str)
+        identity = json.dumps([index, state, request, shared], sort_keys=True, default=str)
         key = CACHE_PREFIX + hashlib.sha256(identity.encode()).hexdigest()
         aggregations = current_cache.get(key)
         if aggregations is None:
@@ -71,12 +73,20 @@ class SeparateAggregationsSearch(RecordsSearchV2):
         return aggregations
 
 
-def write_counter(client, index):
-    """How many writes (index, update, delete) the indices behind ``index`` have taken."""
+def index_state(client, index):
+    """What changes with every write to the indices behind ``index``: writes so far, and which indices."""
     stats = client.indices.stats(
-        index=index, metric="indexing", filter_path="_all.primaries.indexing.index_total"
+        index=index,
+        metric="indexing",
+        filter_path=[
+            "_all.primaries.indexing.index_total",
+            "_all.primaries.indexing.delete_total",
+            "indices.*.uuid",
+        ],
     )
-    return stats["_all"]["primaries"]["indexing"]["index_total"]
+    indexing = stats["_all"]["primaries"]["indexing"]
+    uuids = sorted(entry["uuid"] for entry in stats.get("indices", {}).values())
+    return [indexing["index_total"], indexing.get("delete_total", 0), uuids]
 
 
 class RegistrySearchOptions(RDMSearchOptions):
