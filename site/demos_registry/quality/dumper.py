@@ -11,10 +11,10 @@ The document gets ``custom_fields.demos:quality`` ({score, missing, licence}); `
 is mapped dynamically by InvenioRDM, so ``score`` is a number to filter and sort on.
 """
 
-from invenio_rdm_records.records.api import RDMDraft, RDMRecord
 from invenio_records.dumpers import SearchDumperExt
 
 from ..custom_fields.config import MODEL_RESOURCE_TYPE
+from ..search.dumpers import add_to_record_dumpers
 from .score import index_fields, quality
 
 QUALITY_FIELD = "demos:quality"
@@ -38,7 +38,4 @@ class QualityDumperExt(SearchDumperExt):
 
 def register_quality_dumper():
     """Add the extension to the dumpers of published records and drafts, once per process."""
-    for record_cls in (RDMRecord, RDMDraft):
-        extensions = record_cls.dumper._extensions
-        if not any(isinstance(extension, QualityDumperExt) for extension in extensions):
-            extensions.append(QualityDumperExt())
+    add_to_record_dumpers(QualityDumperExt)

@@ -19,9 +19,9 @@ Documents indexed before this keep the report until they are indexed again
 
 from collections import Counter
 
-from invenio_rdm_records.records.api import RDMDraft, RDMRecord
 from invenio_records.dumpers import SearchDumperExt
 
+from ..search.dumpers import add_to_record_dumpers
 from .state import VALIDATION
 
 LEFT_OUT = ("report", "history")
@@ -52,7 +52,4 @@ class ValidationSummaryDumperExt(SearchDumperExt):
 
 def register_validation_summary_dumper():
     """Add the extension to the dumpers of published records and drafts, once per process."""
-    for record_cls in (RDMRecord, RDMDraft):
-        extensions = record_cls.dumper._extensions
-        if not any(isinstance(extension, ValidationSummaryDumperExt) for extension in extensions):
-            extensions.append(ValidationSummaryDumperExt())
+    add_to_record_dumpers(ValidationSummaryDumperExt)
