@@ -8,10 +8,13 @@ the count of checks by status; the report and the decision trail are read from t
 import uuid
 from collections import Counter
 
+from flask import g
+from flask_principal import AnonymousIdentity
 from invenio_search import current_search_client
 from invenio_search.utils import build_alias_name
 from test_search_aggregations import published
 
+from demos_registry.lineage.ext import lineage_of
 from demos_registry.validation_runs.index import index_summary
 
 
@@ -56,7 +59,7 @@ EXPECTED_FOR_ANONYMOUS = {"records": 401, "models": 401}
 RecordPermissionDeniedError is no PermissionDeniedError)."""
 
 
-def test_a_restricted_model_s_report_is_read_by_no_one_else(client, api_headers, shared_models):
+def test_a_restricted_model_s_report_is_read_by_no_one_else(app, client, api_headers, shared_models):
     tag = f"idx{uuid.uuid4().hex[:10]}"
     record_id = published(client, api_headers, shared_models, tag, access="restricted")
     assert (
@@ -72,6 +75,10 @@ def test_a_restricted_model_s_report_is_read_by_no_one_else(client, api_headers,
         assert "report" not in response.get_data(as_text=True)
     assert hit_of(client, tag) is None
     assert hit_of(client, tag, headers=api_headers)["id"] == record_id
+    # The landing page's lineage list leaves the model out for whom may not read it.
+    with app.test_request_context():
+        g.identity = AnonymousIdentity()
+        assert lineage_of(record_id) is None
 
 
 def test_the_summary_of_a_running_validation_keeps_its_progress():

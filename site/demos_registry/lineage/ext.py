@@ -1,7 +1,7 @@
 """Flask extension of the lineage: the graph for the landing page's list of relations."""
 
 from flask import current_app, g
-from invenio_records_resources.services.errors import PermissionDeniedError
+from flask_principal import PermissionDenied
 
 from ..models_api.services.errors import ModelNotFound
 from ..proxies import current_demos_registry
@@ -13,12 +13,14 @@ def lineage_of(record_id):
 
     None where there is none to show (not a model, or a draft preview the user may not
     read as a model), so that the landing page leaves the section out instead of failing.
+    ``PermissionDenied`` covers both Invenio denials: a draft's (``PermissionDeniedError``) and a
+    published record's (``RecordPermissionDeniedError``, no subclass of the other).
     """
     try:
         return current_demos_registry.models_service.lineage(
             g.identity, record_id, api_url=current_app.config["SITE_API_URL"]
         )
-    except (ModelNotFound, PermissionDeniedError):
+    except (ModelNotFound, PermissionDenied):
         return None
 
 
