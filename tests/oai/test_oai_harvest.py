@@ -10,11 +10,15 @@ from typing import NamedTuple
 
 import pytest
 import sqlalchemy as sa
-from flask import current_app
-from invenio_access.permissions import system_identity
+from flask import current_app, g
+from flask_principal import AnonymousIdentity
+from invenio_access.permissions import any_user, system_identity
 from invenio_db import db
 from invenio_oaiserver.models import OAISet
+from invenio_rdm_records.oai import dublincore_etree as invenio_dublincore_etree
 from invenio_rdm_records.proxies import current_rdm_records_service
+from invenio_search import current_search_client
+from invenio_search.utils import build_alias_name
 from rest_helpers import create_draft, publish, record_metadata, refresh_records_index
 from sickle.oaiexceptions import IdDoesNotExist
 
@@ -137,6 +141,42 @@ def test_full_harvest_in_every_format_crosses_resumption_tokens(harvester):
         identifiers = [record.header.identifier for record in records]
         assert sorted(identifiers) == sorted(expected), prefix
         assert all(record.raw and "<metadata>" in record.raw for record in records), prefix
+
+
+OAI_NS = "{http://www.openarchives.org/OAI/2.0/}"
+DC_NS = "{http://purl.org/dc/elements/1.1/}"
+
+
+def dublin_core(element):
+    """(element, text) of a Dublin Core record, in document order."""
+    return [(child.tag.replace(DC_NS, "dc:"), (child.text or "").strip()) for child in element]
+
+
+def invenio_s_dublin_core(app, record_id):
+    """Dublin Core of a record by invenio-rdm-records' own ``oai_dc`` serializer (the records service's item)."""
+    found = current_search_client.search(
+        index=build_alias_name("rdmrecords-records"), body={"query": {"term": {"id": record_id}}}
+    )
+    (hit,) = found["hits"]["hits"]
+    with app.test_request_context():
+        anonymous = AnonymousIdentity()
+        anonymous.provides.add(any_user)
+        g.identity = anonymous
+        return dublin_core(invenio_dublincore_etree(None, hit))
+
+
+def test_dublin_core_is_what_invenio_s_own_serializer_writes(app, harvester):
+    """``oai_dc`` is dumped from the hit (oai/formats.py), not through the records service: same XML."""
+    refresh_records_index()
+    harvested = {
+        item.header.identifier: dublin_core(item.xml.find(f".//{OAI_NS}metadata")[0])
+        for item in harvester.ListRecords(metadataPrefix="oai_dc", ignore_deleted=True)
+    }
+    assert set(harvested) == published_identifiers()
+    for identifier, fields in harvested.items():
+        assert fields == invenio_s_dublin_core(app, identifier.removeprefix(OAI_PREFIX)), identifier
+    elements = {element for fields in harvested.values() for element, _ in fields}
+    assert {"dc:title", "dc:creator", "dc:identifier", "dc:relation", "dc:rights", "dc:subject"} <= elements
 
 
 def test_last_page_of_exact_multiple_has_no_token(harvester, client, api_headers):
