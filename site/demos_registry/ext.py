@@ -8,6 +8,7 @@ from .models_api.resources import ModelsResource, ModelsResourceConfig
 from .models_api.services import ModelsService, ModelsServiceConfig
 from .oai.server import init_oai_server
 from .request_limits import init_request_limits
+from .search.facet_counts import register_facet_keys_dumper
 from .validation_runs.index import register_validation_summary_dumper
 
 
@@ -31,6 +32,8 @@ class DemosRegistry:
         allow_special_email_domains(app)
         # A class attribute of the record classes: the index holds the verdict's summary.
         register_validation_summary_dumper()
+        # On the embedded search server, every indexed document adds its facet values (search/facet_counts.py).
+        register_facet_keys_dumper()
 
     @staticmethod
     def init_config(app):

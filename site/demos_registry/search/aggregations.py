@@ -10,7 +10,9 @@ the counts of the same query without it).
 
 - On OpenSearch the second request is what the shard request cache keeps until the next
   refresh (``request_cache=true``), so nothing else is needed.
-- osmem keeps nothing. There the registry keeps the aggregations in the application cache
+- osmem keeps nothing, and its terms aggregations cost ~0.1 ms per matched document (ten facets
+  over 10,000 models: more than the client's timeout). There the terms facets are counted with
+  filters aggregations (``facet_counts.py``), and the registry keeps the aggregations in the application cache
   (Redis), keyed by the request and by the state of the indices behind it (``_stats``: the
   number of documents indexed and deleted, every update counts as one indexed, and the uuid of
   each index, so that an index made anew, e.g. refilled after a restart of the in-memory
@@ -31,6 +33,8 @@ from invenio_cache import current_cache
 from invenio_rdm_records.services.config import RDMCommunityRecordSearchOptions, RDMSearchOptions
 from invenio_search.api import RecordsSearchV2
 from invenio_search.engine import dsl
+
+from .facet_counts import facet_counts
 
 CACHE_PREFIX = "demos:search-aggregations:"
 CACHE_SECONDS = 3600
@@ -68,7 +72,7 @@ class SeparateAggregationsSearch(RecordsSearchV2):
         key = CACHE_PREFIX + hashlib.sha256(identity.encode()).hexdigest()
         aggregations = current_cache.get(key)
         if aggregations is None:
-            aggregations = client.search(index=index, body=request, **params)["aggregations"]
+            aggregations = facet_counts(client, index, state, request, params)
             current_cache.set(key, aggregations, timeout=CACHE_SECONDS)
         return aggregations
 
