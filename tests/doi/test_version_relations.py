@@ -8,9 +8,13 @@ that only reads OAI-PMH, or a user who only downloads the export, sees the chain
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from flask import current_app
+from invenio_db import db as invenio_db
 from lxml import etree
 from rest_helpers import model_metadata
+
+from demos_registry.doi.relations import version_relations
 
 DATACITE_NS = "{http://datacite.org/schema/kernel-4}"
 OAI_DATACITE_NS = "{http://schema.datacite.org/oai/oai-1.1/}"
@@ -139,3 +143,23 @@ def test_single_version_has_no_version_links(client, publish_model):
     )
     assert not {relation for _, relation in relations} & {"IsNewVersionOf", "IsPreviousVersionOf"}
     assert (record["parent"]["pids"]["doi"]["identifier"].lower(), "IsVersionOf") in relations
+
+
+def test_a_dump_of_a_first_and_latest_version_asks_the_database_nothing(database):
+    """An OAI-PMH page dumps search hits: a model's only version costs no query for its neighbours."""
+    statements = []
+
+    def count(*args):
+        statements.append(args)
+
+    only = {"parent": {"id": "no-such-parent"}, "versions": {"index": 1, "is_latest": True}}
+    later = {"parent": {"id": "no-such-parent"}, "versions": {"index": 2, "is_latest": True}}
+    engine = invenio_db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert version_relations(only) == []
+        assert statements == []
+        assert version_relations(later) == []
+        assert statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)

@@ -49,8 +49,11 @@ def version_position(record):
     if versions is not None and getattr(parent, "id", None) is not None:
         return parent.id, versions.index
     parent_id = (record.get("parent") or {}).get("id")
-    index = (record.get("versions") or {}).get("index")
-    if not parent_id or not index:
+    versions = record.get("versions") or {}
+    index = versions.get("index")
+    if not parent_id or not index or (index == 1 and versions.get("is_latest")):
+        # The first version and still the latest has no neighbour: no query (most records of a
+        # harvest; an OAI-PMH datacite page asked two per record).
         return None, None
     return _parent_uuid(parent_id), index
 
