@@ -16,10 +16,10 @@ from invenio_communities.errors import LogoNotFoundError
 from invenio_communities.members.records.api import Member
 from invenio_communities.proxies import current_communities
 from invenio_pidstore.errors import PIDDoesNotExistError
-from invenio_vocabularies.proxies import current_service as vocabulary_service
 from PIL import Image, ImageDraw, ImageFont
 
 from .curator_checks.api import ensure_validation_check
+from .registry_entries.entries import vocabulary_entries
 from .submissions.service import COMMUNITY_SLUG
 
 CURATOR_ROLE = "curator"
@@ -85,9 +85,7 @@ def ensure_logo(community_id, name):
 
 def ensure_domain_communities(curator_user):
     """Create the missing domain communities; returns (created, existing) counts."""
-    domains = vocabulary_service.read_all(
-        system_identity, fields=["id", "title", "props"], type="demosdomains", max_records=100
-    )
+    domains = vocabulary_entries("demosdomains", fresh=True)
     created = existing = 0
     service = current_communities.service
     for domain in domains:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app, g
 from flask_principal import AnonymousIdentity
 from invenio_access.permissions import any_user, system_identity
+from invenio_cache import current_cache
 from invenio_db import db
 from invenio_oaiserver.models import OAISet
 from invenio_rdm_records.oai import dublincore_etree as invenio_dublincore_etree
@@ -228,6 +229,28 @@ def test_domain_sets_are_created_once(database):
     before = OAISet.query.count()
     assert ensure_domain_oai_sets() == 0
     assert OAISet.query.count() == before
+
+
+def test_domain_sets_come_from_the_index_not_from_a_stale_cache(database):
+    """The set-up reads the domains from the index, not from Invenio's ``read_all`` cache.
+
+    ``read_all`` keeps what it read in the application cache, also an empty list read while a
+    refilled search server was still empty: the set-up then created no set (seen after a restart).
+    """
+    stale_key = "demosdomains__id-title"
+    current_cache.set(stale_key, {"hits": {"hits": [], "total": {"value": 0, "relation": "eq"}}})
+    spec = "demos-domain:neutrino"
+    OAISet.query.filter_by(spec=spec).delete()
+    db.session.commit()
+    try:
+        assert ensure_domain_oai_sets() == 1
+        assert (
+            OAISet.query.filter_by(spec=spec).one().search_pattern
+            == "custom_fields.demos\\:domain.id:neutrino"
+        )
+    finally:
+        current_cache.delete(stale_key)
+        ensure_domain_oai_sets()
 
 
 def test_incremental_harvest_sees_new_and_deleted_records(harvester, client, api_headers):

@@ -11,13 +11,13 @@ cache on real OpenSearch. It is what both GetRecord
 """
 
 from flask import current_app
-from invenio_access.permissions import system_identity
 from invenio_db import db
 from invenio_oaiserver.models import OAISet
 from invenio_oaiserver.query import query_string_parser
 from invenio_search import RecordsSearch, current_search_client
 from invenio_search.engine import dsl
-from invenio_vocabularies.proxies import current_service as vocabulary_service
+
+from ..registry_entries.entries import vocabulary_entries
 
 DOMAIN_SET_PREFIX = "demos-domain:"
 
@@ -29,9 +29,7 @@ def domain_set_pattern(domain_id):
 
 def ensure_domain_oai_sets():
     """Create the missing ``demos-domain:<id>`` sets (idempotent); returns how many were created."""
-    domains = vocabulary_service.read_all(
-        system_identity, fields=["id", "title"], type="demosdomains", max_records=100
-    )
+    domains = vocabulary_entries("demosdomains", fresh=True)
     existing = {spec for (spec,) in db.session.query(OAISet.spec)}
     created = 0
     for domain in domains:
