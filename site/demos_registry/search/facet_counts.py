@@ -55,13 +55,19 @@ def terms_facet(spec):
 
 
 def facet_fields():
-    """The fields of the record search's terms facets (``RDM_FACETS``), inner ones included."""
-    fields = set()
-    for facet in current_app.config["RDM_FACETS"].values():
-        counted = terms_facet(facet["facet"].get_aggregation().to_dict())
-        while counted:
-            fields.add(counted[0])
-            counted = counted[2]
+    """The fields of the record search's terms facets (``RDM_FACETS``), inner ones included.
+
+    Read on every index write (``FacetKeysDumperExt``), so worked out once per application.
+    """
+    fields = current_app.extensions.get("demos-facet-fields")
+    if fields is None:
+        fields = set()
+        for facet in current_app.config["RDM_FACETS"].values():
+            counted = terms_facet(facet["facet"].get_aggregation().to_dict())
+            while counted:
+                fields.add(counted[0])
+                counted = counted[2]
+        current_app.extensions["demos-facet-fields"] = fields
     return fields
 
 
