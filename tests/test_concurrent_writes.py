@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from test_validation_runs import MODEL_FILE
 
 from demos_registry.validation_runs.api import load, lock_fresh, save
+from demos_registry.validation_runs.plots import write_media_files
 from demos_registry.validation_runs.state import current, system_actor, transition
 
 
@@ -72,6 +73,40 @@ def test_without_the_lock_the_same_order_fails(app, draft_id):
         loaded.commit()
         db.session.commit()
     db.session.rollback()
+
+
+def figures_task_writes(app, draft_id, figure):
+    """What the figures task does: a media file stored and committed in a session of its own."""
+    with app.app_context():
+        record = load(draft_id, True)
+        write_media_files(record, {figure.name: figure}, set())
+        save(record, True)
+
+
+def test_figures_written_after_the_load_stay_visible(app, client, api_headers, tmp_path):
+    """A draft loaded before the figures task committed keeps the figures it stored.
+
+    The loaded copy says "no media files"; committed as loaded, it hid the stored figures,
+    and Invenio's media component refused the deposit form's save with "You must first delete
+    all files to set the record to be metadata-only" (the form: "Record saved with validation
+    feedback in", and nothing more).
+    """
+    draft_id = create_draft(client, api_headers, model_metadata("Figures after the load")).json["id"]
+    loaded = RDMDraft.pid.resolve(draft_id, registered_only=False)
+    assert not loaded.media_files.enabled
+    figure = tmp_path / "late-figure.png"
+    figure.write_bytes(b"\x89PNG figure")
+    figures_task_writes(app, draft_id, figure)
+
+    lock_fresh(loaded)
+    assert loaded.media_files.enabled
+    assert list(loaded.media_files) == ["late-figure.png"]
+    loaded["custom_fields"]["demos:tags"] = ["written-by-the-request"]
+    loaded.commit()
+    db.session.commit()
+    media = client.get(f"/api/records/{draft_id}/draft/media-files", headers=api_headers).json
+    assert media["enabled"] is True, media
+    assert [entry["key"] for entry in media["entries"]] == ["late-figure.png"], media
 
 
 def test_files_uploaded_one_by_one_keep_every_checksum(client, api_headers, draft_id):

@@ -5,8 +5,7 @@ them, writes each re-queue to the decision trail, backs off (2×, 4×, ... the s
 age) instead of re-queuing the same records every run, and walks every page.
 """
 
-import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from celery import current_app as current_celery
@@ -22,7 +21,9 @@ from demos_registry.validation_runs.tasks import SWEEPER, sweep_stale_validation
 
 pytestmark = pytest.mark.usefixtures("through_the_broker")
 
-STALE_AFTER = timedelta(seconds=2)
+STALE_AFTER = timedelta(minutes=10)
+"""Long against the test's own pace (uploads and reads under load take seconds): the sweeps run on a
+clock the test sets, so nothing waits for it."""
 
 
 @pytest.fixture()
@@ -32,9 +33,9 @@ def unconsumed_queue():
     current_celery.control.purge()
 
 
-def requeue_stale_validations():
-    """One run of the beat task's sweep: stale after 2 s, pages of 2 (three drafts take two pages)."""
-    return sweep_stale_validations(STALE_AFTER, 2)
+def requeue_stale_validations(now):
+    """One run of the beat task's sweep at ``now``: pages of 2 (three drafts take two pages)."""
+    return sweep_stale_validations(STALE_AFTER, 2, now)
 
 
 def sweeps(client, headers, draft_id):
@@ -58,19 +59,20 @@ def test_the_sweep_records_backs_off_and_walks_every_page(
         client.get(f"/api/records/{d}/validation", headers=api_headers).json["status"] == "pending"
         for d in drafts
     )
-    time.sleep(STALE_AFTER.total_seconds() + 0.5)
+    requeue_stale_validations(datetime.now(UTC) + STALE_AFTER / 2)  # not stale yet
+    assert all(sweeps(client, api_headers, draft_id) == [] for draft_id in drafts)
 
-    assert requeue_stale_validations() >= 3
+    assert requeue_stale_validations(datetime.now(UTC) + STALE_AFTER * 1.1) >= 3
+    first_sweep = datetime.now(UTC)  # after the re-queues were written (their trail time)
     for draft_id in drafts:
         entries = sweeps(client, api_headers, draft_id)
         assert len(entries) == 1 and "re-queue 1" in entries[0]["reason"], entries
 
-    time.sleep(STALE_AFTER.total_seconds() + 0.5)  # stale again, but the back-off is now 2 × 2 s
-    requeue_stale_validations()
+    # Stale again, but the back-off is now 2 × the stale age.
+    requeue_stale_validations(first_sweep + STALE_AFTER * 1.5)
     assert all(len(sweeps(client, api_headers, draft_id)) == 1 for draft_id in drafts)
 
-    time.sleep(STALE_AFTER.total_seconds() + 0.5)
-    requeue_stale_validations()
+    requeue_stale_validations(first_sweep + STALE_AFTER * 2.1)
     for draft_id in drafts:
         entries = sweeps(client, api_headers, draft_id)
         assert [("re-queue 2" in e["reason"]) for e in entries] == [False, True], entries

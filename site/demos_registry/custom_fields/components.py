@@ -29,7 +29,7 @@ from invenio_vocabularies.records.api import Vocabulary
 from marshmallow import ValidationError
 
 from ..validation_policies.api import needs_review_refusal
-from ..validation_runs.api import inputs_changed, lock_fresh, lock_fresh_for_publish, reuse_verdict
+from ..validation_runs.api import inputs_changed, lock_fresh, reuse_verdict
 from ..validation_runs.state import (
     FINISHED,
     PUBLISHABLE,
@@ -145,7 +145,7 @@ class DemosFieldsComponent(ServiceComponent):
         if draft.get("metadata", {}).get("resource_type", {}).get("id") != MODEL_RESOURCE_TYPE:
             return
         # Invenio's CustomFieldsComponent and media files component then copy what is fresh.
-        lock_fresh_for_publish(draft)
+        lock_fresh(draft)
         custom_fields = draft.get("custom_fields", {})
         missing = {
             name: ["Missing data for required field."]

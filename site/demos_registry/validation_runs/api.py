@@ -74,10 +74,14 @@ def load(recid, draft):
 
 
 def lock_fresh(record):
-    """Lock a record loaded by a service call and take the newest system fields.
+    """Lock a record loaded by a service call and take the newest system fields and media files.
 
     A validation task may have written the record since the service loaded it;
     committing the loaded copy would fail (stale version) or put an old verdict back.
+    The figures of a verdict are media files written by a task of their own (figures.py):
+    a loaded copy's ``media_files.enabled`` may say "none" while the bucket has them, and
+    Invenio's media component then refuses the save ("delete all files to set the record
+    to be metadata-only", shown by the deposit form) or a commit hides the figures.
     The lock also keeps a running task from writing until this transaction ends.
     """
     fresh = locked_current(record)
@@ -87,23 +91,12 @@ def lock_fresh(record):
             custom_fields[name] = fresh["custom_fields"][name]
         else:
             custom_fields.pop(name, None)
-    return fresh
-
-
-def lock_fresh_for_publish(draft):
-    """``lock_fresh``, and the draft's media files as committed now.
-
-    The figures of a verdict are media files written by a task of their own (figures.py).
-    When it commits after the publish loaded the draft, the fresh report names figures that
-    the loaded draft's media files (``media_files.enabled``, cached entries) do not have;
-    Invenio copies those to the record after this. Read under the same lock, both agree.
-    """
-    fresh = lock_fresh(draft)
     if "media_files" in fresh:
-        draft["media_files"] = fresh["media_files"]
+        record["media_files"] = fresh["media_files"]
     # The files field caches its manager on the record; drop it so the next read loads the
     # committed entries (invenio-records-resources' FilesField offers no public reload).
-    type(draft).media_files._set_cache(draft, None)
+    type(record).media_files._set_cache(record, None)
+    return fresh
 
 
 def save(record, draft):

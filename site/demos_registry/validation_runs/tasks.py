@@ -145,9 +145,13 @@ def requeue_if_due(recid, draft, stale_after, now):
     return True
 
 
-def sweep_stale_validations(stale_after, page_size):
-    """Queue again the validations that have not moved for ``stale_after`` (and are due); returns how many."""
-    now = datetime.now(UTC)
+def sweep_stale_validations(stale_after, page_size, now=None):
+    """Queue again the validations that have not moved for ``stale_after`` (and are due); returns how many.
+
+    ``now`` is the sweep's clock (the current time unless given): the back-off is judged
+    against it, so a test can step through hours of back-off without waiting for them.
+    """
+    now = now or datetime.now(UTC)
     requeued = 0
     for recid, draft in stale_validations(now - stale_after, page_size).items():
         try:
