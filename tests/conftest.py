@@ -7,6 +7,10 @@ and Redis, through pytest-invenio's application fixtures. The instance is set up
 exactly as ``scripts/run`` sets it up (``setup_instance``: tables, indices,
 vocabularies and communities from app_data/), once per session; later modules find
 it ready. Tests therefore commit for real and create uniquely named data.
+
+Under pytest-xdist (``scripts/test`` runs the whole suite with ``-n 2 --dist loadfile``)
+each worker process is an instance of its own: its own database (``<name>_gw<N>``),
+Redis databases and osmem-server, so that no test sees another worker's data.
 """
 
 import os
@@ -30,6 +34,9 @@ from demos_registry.cli.setup import setup_instance
 REPO = Path(__file__).resolve().parent.parent
 SHARED_MODELS = REPO.parent / "shared" / "models"
 DEFAULT_TEST_DATABASE = "postgresql+psycopg2://demos:demos@127.0.0.1:5432/demos_test"
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+"""pytest-xdist's name of this worker process (gw0, gw1, ...); empty without xdist."""
+WORKER_NUMBER = int(XDIST_WORKER.removeprefix("gw") or 0)
 
 
 @pytest.fixture(scope="session")
@@ -39,10 +46,27 @@ def shared_models():
     return SHARED_MODELS
 
 
+def worker_database(uri):
+    """The xdist worker's own database beside the given one (created when missing); uri without xdist."""
+    if not XDIST_WORKER:
+        return uri
+    url = sa.engine.make_url(uri)
+    name = f"{url.database}_{XDIST_WORKER}"
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")  # CREATE DATABASE refuses transactions
+    with engine.connect() as connection:
+        exists = connection.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        )
+        if not exists.scalar():
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def test_database_uri():
-    """The test database, emptied once per session."""
-    uri = os.environ.get("SQLALCHEMY_DATABASE_URI", DEFAULT_TEST_DATABASE)
+    """The test database (this worker's own under xdist), emptied once per session."""
+    uri = worker_database(os.environ.get("SQLALCHEMY_DATABASE_URI", DEFAULT_TEST_DATABASE))
     engine = sa.create_engine(uri)
     with engine.begin() as connection:
         connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -85,9 +109,10 @@ def search_hosts(osmem_server):
 
 
 REDIS = os.environ.get("INVENIO_REDIS_URL", "redis://localhost:6379").rstrip("/")
-TEST_REDIS_DB = int(os.environ.get("DEMOS_TEST_REDIS_DB", "8"))
+TEST_REDIS_DB = int(os.environ.get("DEMOS_TEST_REDIS_DB", "8")) + 2 * WORKER_NUMBER
 """Redis database of the tests (the next one is their broker), apart from scripts/run's 0-5,
-so that the suite can run beside a running registry (or another suite with another value)."""
+so that the suite can run beside a running registry (or another suite with another value);
+xdist worker N takes the pair 2N further on."""
 
 
 TEST_ENGINE_OPTIONS = {
