@@ -290,8 +290,6 @@ def main():
     from invenio_rdm_records.proxies import current_rdm_records_service
 
     app = create_app()
-    # A bulk request into a growing in-memory index outlasts Invenio's default 10 s.
-    app.config["INDEXER_BULK_REQUEST_TIMEOUT"] = 300
     with app.app_context():
         session = db.session
         imported, published = sources_and_count(session)

@@ -101,11 +101,16 @@ def db_uri(test_database_uri):
     return test_database_uri
 
 
+def hosts_of(server):
+    """SEARCH_HOSTS of an osmem-server."""
+    host, port = server.url.split("//", 1)[1].rstrip("/").split(":")
+    return [{"host": host, "port": int(port)}]
+
+
 @pytest.fixture(scope="module")
 def search_hosts(osmem_server):
     """pytest-invenio's search hosts: the session's osmem-server."""
-    host, port = osmem_server.url.split("//", 1)[1].rstrip("/").split(":")
-    return [{"host": host, "port": int(port)}]
+    return hosts_of(osmem_server)
 
 
 REDIS = os.environ.get("INVENIO_REDIS_URL", "redis://localhost:6379").rstrip("/")
@@ -113,6 +118,7 @@ TEST_REDIS_DB = int(os.environ.get("DEMOS_TEST_REDIS_DB", "8")) + 2 * WORKER_NUM
 """Redis database of the tests (the next one is their broker), apart from scripts/run's 0-5,
 so that the suite can run beside a running registry (or another suite with another value);
 xdist worker N takes the pair 2N further on."""
+SUITE_BROKER = os.environ.get("BROKER_URL", f"{REDIS}/{TEST_REDIS_DB + 1}")
 
 
 TEST_ENGINE_OPTIONS = {
@@ -126,17 +132,10 @@ TEST_ENGINE_OPTIONS = {
 }
 
 
-@pytest.fixture(scope="module")
-def broker_uri():
-    """Celery broker: Redis (tasks run eagerly, but indexer queues need a broker)."""
-    return os.environ.get("BROKER_URL", f"{REDIS}/{TEST_REDIS_DB + 1}")
-
-
-@pytest.fixture(scope="module")
-def app_config(app_config, broker_uri):
-    """The registry's configuration with test-friendly transport settings."""
+def suite_settings(broker_uri):
+    """The registry's configuration with test-friendly transport settings (every module's app)."""
     test_redis = f"{REDIS}/{TEST_REDIS_DB}"
-    app_config.update(
+    return dict(
         CACHE_TYPE="RedisCache",
         CACHE_REDIS_URL=test_redis,
         ACCOUNTS_SESSION_REDIS_URL=test_redis,
@@ -154,6 +153,66 @@ def app_config(app_config, broker_uri):
         RDM_COMMUNITY_REQUIRED_TO_PUBLISH=False,
         SQLALCHEMY_ENGINE_OPTIONS=TEST_ENGINE_OPTIONS,
     )
+
+
+def set_up(instance_path, demo_models):
+    """``setup_instance`` as ``invenio demos setup`` calls it, in the current app."""
+    setup_instance(
+        admin_email="admin@demos.local",
+        password_file=Path(instance_path) / "admin-password",
+        files_path=Path(instance_path) / "data",
+        curator_email="curator@demos.local",
+        demo_models=demo_models,
+    )
+
+
+@pytest.fixture(scope="session")
+def suite_instance(test_database_uri, test_instance_path, osmem_server):
+    """The session's instance, set up once with the suite's own settings and none of a module's.
+
+    Modules change settings for their tests (a 64 KB file limit, S3 storage, a DataCite
+    stand-in); the module that happened to come first (any module, under xdist) imported the
+    demo models under its own (FileSizeError in every test of tests/security/test_hostile_api.py).
+    DEMOS_TEST_SKIP_DEMO_MODELS=1 leaves the 21 demo models out (saves ~3 minutes when
+    iterating on tests that create their own records); the full suite imports them.
+    """
+    app = create_invenio_app(
+        # pytest-invenio's test settings (its app_config fixture is per module).
+        TESTING=True,
+        SECRET_KEY="test-secret-key",
+        SECURITY_PASSWORD_SALT="test-secret-key",
+        MAIL_SUPPRESS_SEND=True,
+        RATELIMIT_ENABLED=False,
+        WTF_CSRF_ENABLED=False,
+        CELERY_TASK_ALWAYS_EAGER=True,
+        CELERY_TASK_EAGER_PROPAGATES_EXCEPTIONS=True,
+        CELERY_CACHE_BACKEND="memory",
+        CELERY_RESULT_BACKEND="cache",
+        BROKER_URL=SUITE_BROKER,
+        SQLALCHEMY_DATABASE_URI=test_database_uri,
+        SQLALCHEMY_TRACK_MODIFICATIONS=False,
+        SEARCH_HOSTS=hosts_of(osmem_server),
+        **suite_settings(SUITE_BROKER),
+    )
+    demo_models = None
+    if not os.environ.get("DEMOS_TEST_SKIP_DEMO_MODELS"):
+        demo_models = test_instance_path / "app_data" / "demo_models"
+    with app.app_context():
+        set_up(test_instance_path, demo_models)
+        invenio_db.session.remove()
+        invenio_db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def broker_uri():
+    """Celery broker: Redis (tasks run eagerly, but indexer queues need a broker)."""
+    return SUITE_BROKER
+
+
+@pytest.fixture(scope="module")
+def app_config(app_config, broker_uri, suite_instance):
+    """The registry's configuration with test-friendly transport settings, once the instance is set up."""
+    app_config.update(suite_settings(broker_uri))
     return app_config
 
 
@@ -165,19 +224,8 @@ def create_app(instance_path):
 
 @pytest.fixture(scope="module")
 def database(appctx, instance_path):
-    """The instance's database, set up like ``invenio demos setup`` does.
-
-    DEMOS_TEST_SKIP_DEMO_MODELS=1 leaves the 21 demo models out (saves ~3 minutes
-    when iterating on tests that create their own records); the full suite imports them.
-    """
-    demo_models = Path(instance_path) / "app_data" / "demo_models"
-    setup_instance(
-        admin_email="admin@demos.local",
-        password_file=Path(instance_path) / "admin-password",
-        files_path=Path(instance_path) / "data",
-        curator_email="curator@demos.local",
-        demo_models=None if os.environ.get("DEMOS_TEST_SKIP_DEMO_MODELS") else demo_models,
-    )
+    """The instance's database as the module's app finds it (a search server of the module's own is filled)."""
+    set_up(instance_path, demo_models=None)
     yield invenio_db
     invenio_db.session.remove()
     invenio_db.engine.dispose()  # the module's pool (TEST_ENGINE_OPTIONS)

@@ -143,6 +143,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 SEARCH_HOSTS = [{"host": "localhost", "port": 9200}]
 SEARCH_INDEX_PREFIX = "demos-"
 DEMOS_EMBEDDED_SEARCH = _env("DEMOS_EMBEDDED_SEARCH", "False") == "True"
+# A bulk request into an embedded osmem-server index of thousands of documents takes
+# seconds (a reindex of 10,000 models: over 10 s per batch of 500). invenio-indexer
+# acknowledges the queued messages before it sends the batch, so at Invenio's 10 s
+# ceiling a timed-out batch was gone from search until the next reindex.
+INDEXER_BULK_REQUEST_TIMEOUT = 300 if DEMOS_EMBEDDED_SEARCH else 10
 
 # Security: headers, cookies, CSRF and request limits
 # ====================================================

@@ -157,3 +157,13 @@ def test_a_retried_submission_with_an_idempotency_key_makes_one_model(
         assert result.exit_code == 0, result.output
     assert post().json["id"] == retry.json["id"]
     assert drafts_titled() == 1
+
+
+def test_a_refill_waits_as_long_as_a_large_embedded_index_needs(app):
+    """The refill's bulk requests are not cut off at Invenio's 10 s on the embedded server.
+
+    At 10,000 models one bulk request into osmem took over 10 s; invenio-indexer acknowledges
+    the batch's queue messages before sending it, so a timed-out batch was lost from search.
+    """
+    assert app.config["DEMOS_EMBEDDED_SEARCH"] is True
+    assert app.config["INDEXER_BULK_REQUEST_TIMEOUT"] >= 300
