@@ -30,7 +30,7 @@ from rest_helpers import (
 from test_validation_runs import MODEL_FILE
 
 from demos_registry.search import facet_counts
-from demos_registry.search.aggregations import CACHE_PREFIX, index_state
+from demos_registry.search.aggregations import CACHE_PREFIX, index_state, warm_facet_keys
 from demos_registry.search.facet_counts import KEYS_PREFIX, keys_store
 from demos_registry.submissions.service import include_in_domain_community
 
@@ -211,6 +211,21 @@ def test_counts_hold_when_the_registry_has_not_seen_the_index(app, researcher):
         current_cache.cache._write_client.delete(key)
     test_the_response_is_the_one_invenio_builds_from_one_request(app, researcher, {"q": "facet-test"})
     assert store.scard(f"{KEYS_PREFIX}custom_fields.demos:tags") > 1
+
+
+def test_the_set_up_reads_the_facet_values_so_that_the_first_search_does_not(app, researcher):
+    """``warm_facet_keys`` (run by the set-up) marks the very index and state the searches then find."""
+    store = keys_store()
+    for key in store.scan_iter(f"{KEYS_PREFIX}*"):
+        store.delete(key)
+    assert warm_facet_keys()
+    markers = set(store.scan_iter(f"{KEYS_PREFIX}known:*"))
+    assert len(markers) == 1, markers
+    assert b"open" in store.smembers(f"{KEYS_PREFIX}access.status")
+    identity = identity_of(researcher)
+    identity.provides.add(any_user)
+    current_rdm_records_service.search(identity, params={"q": f"warm-{uuid.uuid4().hex}"}).to_dict()
+    assert set(store.scan_iter(f"{KEYS_PREFIX}known:*")) == markers, "the search read the index again"
 
 
 def test_a_field_with_too_many_values_is_asked_as_it_is(app, researcher, monkeypatch):

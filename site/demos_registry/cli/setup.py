@@ -42,6 +42,7 @@ from ..communities import ensure_domain_communities
 from ..loop_session import forget_loaded_records
 from ..oai.sets import ensure_domain_oai_sets
 from ..registry_entries.service import entry_paths, import_entry, load_entry
+from ..search.aggregations import warm_facet_keys
 
 ADMIN_ROLE = "admin"
 
@@ -245,3 +246,5 @@ def setup_instance(admin_email, password_file, files_path, curator_email=None, d
         ensure_communities(curator)
     if demo_models:
         import_demo_models(demo_models)
+    if warm_facet_keys():
+        progress("search: facet values read (for the facet counts of the first search)")
