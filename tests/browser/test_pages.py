@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from accessibility import ARTIFACTS, BLOCKING_IMPACTS, axe_violations, save_report
 from playwright.sync_api import expect
-from rest_helpers import model_metadata, publish, submit_to_community, upload_file
+from rest_helpers import model_metadata, publish, record_metadata, submit_to_community, upload_file
 from test_curator_review import log_in_as_curator
 from test_deposit_browser import (
     TWICE_NLL_AT_MU_1,
@@ -86,9 +86,20 @@ def test_front_page(page, console_errors):
     check_page(page, "front", console_errors)
 
 
-def test_search_page(page, console_errors, published_model):
-    page.goto("/search?q=")
+@pytest.fixture()
+def metadata_only_record(client, api_headers):
+    """A published record without files: its search result carries the "Metadata-only" label."""
+    payload = record_metadata("Accessible metadata-only record")
+    payload["files"] = {"enabled": False}
+    draft = client.post("/api/records", headers=api_headers, json=payload).json
+    assert publish(client, api_headers, draft["id"]).status_code == 202
+    return draft["id"]
+
+
+def test_search_page(page, console_errors, published_model, metadata_only_record):
+    page.goto("/search?q=&sort=newest")
     expect(page.locator(".demos-result-labels").first).to_be_visible()
+    expect(page.locator(".ui.label.access-status.metadata-only").first).to_be_visible()
     check_page(page, "search", console_errors)
 
 
