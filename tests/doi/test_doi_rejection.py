@@ -94,9 +94,9 @@ def test_refused_metadata_is_rejected_shown_and_registered_once_corrected(
     app, datacite, publish_model, client, api_headers, caplog, monkeypatch
 ):
     """422 → rejected with DataCite's reasons (API, landing page, log, CLI); the sweep skips it; a corrected edit registers it."""
-    # The application's logger is shared by every app of the process, and in a whole-suite run
-    # (xdist order) an earlier test file left it disabled: its warning never reached caplog.
-    # Which one was not found; the warning is read from the logger itself.
+    # The application's logger is shared by every app of the process; a first ``import pyhs3``
+    # disabled it (validation_engine/pyhs3_import.py now prevents that). The warning is read from
+    # the logger itself, whatever another library's logging set-up did to the root logger.
     monkeypatch.setattr(app.logger, "disabled", False)
     app.logger.addHandler(caplog.handler)
     try:

@@ -31,7 +31,6 @@ PRELOADED_MODULES = (
     "scipy.stats",
     "jsonschema",
     "pyhf",
-    "pyhs3",
     "matplotlib",
     "matplotlib.pyplot",
     "matplotlib.tri",
@@ -39,7 +38,7 @@ PRELOADED_MODULES = (
     "demos_registry.validation_engine.plots",
     "demos_registry.validation_engine.point_outputs",
     "demos_registry.validation_engine.engines.pyhf",
-    "demos_registry.validation_engine.engines.pyhs3",
+    "demos_registry.validation_engine.engines.pyhs3",  # pyhs3 itself, through pyhs3_import
 )
 """What every job would import anyway. ROOT is left out: it maps ~1 GiB and few jobs need it."""
 SCRATCH_DIRECTORIES = ("/tmp", "/dev/shm")

@@ -310,8 +310,10 @@ def _check_hs3(
             )
     try:
         import pydantic
-        import pyhs3
 
+        from ..pyhs3_import import import_pyhs3
+
+        pyhs3 = import_pyhs3()
         pyhs3.Workspace(**document.document)
         return
     except pydantic.ValidationError as exc:

@@ -6,13 +6,15 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import pyhs3
 import pytensor
 from pytensor.graph.basic import Constant
 from pytensor.graph.traversal import graph_inputs
 
+from ..pyhs3_import import import_pyhs3
 from .base import LikelihoodEngine, Parameter
 from .hs3 import choose_analysis, declared_parameters
+
+pyhs3 = import_pyhs3()
 
 
 class Pyhs3Engine(LikelihoodEngine):
