@@ -91,19 +91,11 @@ def assert_rejected_for_longitude(entry):
 
 
 def test_refused_metadata_is_rejected_shown_and_registered_once_corrected(
-    app, datacite, publish_model, client, api_headers, caplog, monkeypatch
+    app, datacite, publish_model, client, api_headers, caplog
 ):
     """422 → rejected with DataCite's reasons (API, landing page, log, CLI); the sweep skips it; a corrected edit registers it."""
-    # The application's logger is shared by every app of the process; a first ``import pyhs3``
-    # disabled it (validation_engine/pyhs3_import.py now prevents that). The warning is read from
-    # the logger itself, whatever another library's logging set-up did to the root logger.
-    monkeypatch.setattr(app.logger, "disabled", False)
-    app.logger.addHandler(caplog.handler)
-    try:
-        with caplog.at_level(logging.WARNING, logger=app.logger.name):
-            record = publish_model(located_model("Model placed off the globe", OUT_OF_RANGE))
-    finally:
-        app.logger.removeHandler(caplog.handler)
+    with caplog.at_level(logging.WARNING):
+        record = publish_model(located_model("Model placed off the globe", OUT_OF_RANGE))
     doi_value = record["pids"]["doi"]["identifier"]
     concept_doi = record["parent"]["pids"]["doi"]["identifier"]
 
